@@ -1,0 +1,1 @@
+"""Nurture Lab: simulate and A/B-test lead-nurturing strategies."""

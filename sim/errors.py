@@ -1,0 +1,26 @@
+"""Errors that mean "the user's input is wrong", as opposed to a bug.
+
+The command line turns an :class:`InputError` into one line on stderr and exit code 2. Every
+message names *where* (file, row or key path), *what* was found, and *what is allowed*, so a
+marketer can fix a typo without reading a traceback.
+"""
+
+from __future__ import annotations
+
+
+class InputError(ValueError):
+    """Bad input: a config typo, an impossible value, a broken CSV, a missing file.
+
+    Args:
+        where: the file (and row or key path) the problem is in, e.g. ``"a.toml: email.open_prob"``.
+        problem: what is wrong and what is allowed, e.g. ``"1.5 is not allowed: must be in [0, 1]"``.
+
+    Example:
+        >>> str(InputError("s.toml: months", "0 is not allowed: must be >= 1"))
+        's.toml: months: 0 is not allowed: must be >= 1'
+    """
+
+    def __init__(self, where: str, problem: str) -> None:
+        self.where = where
+        self.problem = problem
+        super().__init__(f"{where}: {problem}" if where else problem)
