@@ -1,0 +1,183 @@
+"""Load scenarios and strategies from TOML, with errors a marketer can act on.
+
+Configs are data: TOML only (``tomllib``), nothing evaluated. Every problem becomes one
+:class:`~sim.errors.InputError` naming the file, the key path, the value and what is allowed,
+with a "did you mean" hint for misspelt keys.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from sim.config.scenario import Scenario
+from sim.config.strategy import Strategy
+from sim.errors import InputError
+
+M = TypeVar("M", bound=BaseModel)
+
+#: Config files larger than this are refused (a config is a page of text, not data).
+MAX_CONFIG_BYTES = 1_000_000
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """Parse a TOML file, turning every failure into an :class:`InputError`."""
+    p = Path(path)
+    where = str(path)
+    if not p.exists():
+        raise InputError(where, "file not found")
+    if p.is_dir():
+        raise InputError(where, "is a directory, expected a .toml file")
+    try:
+        size = p.stat().st_size
+        if size > MAX_CONFIG_BYTES:
+            raise InputError(where, f"{size:,} bytes; a config may be at most {MAX_CONFIG_BYTES:,}")
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise InputError(where, f"cannot be read ({exc.strerror})") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(where, f"is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(where, f"TOML syntax error: {exc}") from None
+
+
+def build(model: type[M], data: Mapping[str, Any], where: str) -> M:
+    """Validate ``data`` into ``model``; the first problem becomes an :class:`InputError`.
+
+    >>> from sim.config.strategy import Fees
+    >>> build(Fees, {"platform_usd_per_month": 10}, "s.toml").platform_usd_per_month
+    10.0
+    >>> build(Fees, {"platfrom_usd_per_month": 10}, "s.toml")
+    Traceback (most recent call last):
+    ...
+    sim.errors.InputError: s.toml: platfrom_usd_per_month: unknown key (did you mean 'platform_usd_per_month'?); allowed: content_usd_per_month, platform_usd_per_month
+    """
+    try:
+        return model.model_validate(dict(data))
+    except ValidationError as exc:
+        raise _to_input_error(exc, model, data, where) from None
+
+
+def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
+    """Load a :class:`Scenario` from a TOML file, applying dotted-key ``overrides``.
+
+    >>> s = load_scenario("configs/scenarios/medical_practice.toml", {"months": 3})
+    >>> (s.months, s.leads_per_month)
+    (3, 100.0)
+    """
+    data = read_toml(path)
+    if overrides:
+        data = apply_overrides(data, overrides, str(path))
+    return build(Scenario, data, str(path))
+
+
+def load_strategy(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Strategy:
+    """Load a :class:`Strategy` from a TOML file; its name defaults to the file's stem."""
+    data = read_toml(path)
+    data.setdefault("name", Path(path).stem)
+    if overrides:
+        data = apply_overrides(data, overrides, str(path))
+    return build(Strategy, data, str(path))
+
+
+def apply_overrides(data: Mapping[str, Any], overrides: Mapping[str, Any], where: str) -> dict:
+    """Return a deep copy of ``data`` with ``{"a.b.c": value}`` overrides set.
+
+    >>> apply_overrides({"a": {"b": 1}}, {"a.b": 2, "c": 3}, "x")
+    {'a': {'b': 2}, 'c': 3}
+    """
+    out = _deep_copy(data)
+    for dotted, value in overrides.items():
+        keys = dotted.split(".")
+        node = out
+        for key in keys[:-1]:
+            child = node.get(key)
+            if child is None:
+                child = node[key] = {}
+            if not isinstance(child, dict):
+                raise InputError(where, f"override {dotted!r}: {key!r} is not a table")
+            node = child
+        node[keys[-1]] = value
+    return out
+
+
+def _deep_copy(data: Any) -> Any:
+    if isinstance(data, Mapping):
+        return {k: _deep_copy(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_deep_copy(v) for v in data]
+    return data
+
+
+def _to_input_error(
+    exc: ValidationError, model: type[BaseModel], data: Mapping[str, Any], where: str
+) -> InputError:
+    err = exc.errors(include_url=False)[0]
+    loc = [str(p) for p in err["loc"]]
+    # Show list positions the way TOML users write them: sources[1].share.
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if part.isdigit() else (f".{part}" if path else part)
+    kind = err["type"]
+    value = err.get("input")
+    if kind == "extra_forbidden":
+        allowed = _fields_at(model, loc[:-1])
+        hint = difflib.get_close_matches(loc[-1], allowed, n=1, cutoff=0.6)
+        did = f" (did you mean {hint[0]!r}?)" if hint else ""
+        return InputError(f"{where}: {path}", f"unknown key{did}; allowed: {', '.join(allowed)}")
+    if kind == "missing":
+        return InputError(f"{where}: {path}", "required key is missing")
+    msg = err["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    if isinstance(value, float) and not math.isfinite(value):
+        return InputError(f"{where}: {path}", f"{value} is not allowed: must be a finite number")
+    if kind.startswith("model_") or not loc or isinstance(value, dict):
+        return InputError(f"{where}: {path or '(top level)'}", msg)
+    shown = repr(value) if isinstance(value, str) else str(value)
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    return InputError(f"{where}: {path}", f"{shown} is not allowed: {_allowed(msg)}")
+
+
+def _allowed(msg: str) -> str:
+    """Turn pydantic's "Input should be ..." into "must be ..."."""
+    for prefix in ("Input should be ", "Input should "):
+        if msg.startswith(prefix):
+            return "must be " + msg[len(prefix) :]
+    return msg
+
+
+def _fields_at(model: type[BaseModel], loc: list[str]) -> list[str]:
+    """Field names of the (nested) model at ``loc``, for "did you mean" hints."""
+    current: Any = model
+    for part in loc:
+        if part.isdigit():
+            continue
+        field = getattr(current, "model_fields", {}).get(part)
+        if field is None:
+            return []
+        current = _model_of(field.annotation)
+        if current is None:
+            return []
+    return sorted(getattr(current, "model_fields", {}))
+
+
+def _model_of(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _model_of(arg)
+        if found is not None:
+            return found
+    return None

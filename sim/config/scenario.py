@@ -1,0 +1,225 @@
+"""The scenario: the practice's world — leads, their journey, email response, the sales team.
+
+A scenario says what the world is like; a :class:`~sim.config.strategy.Strategy` says what the
+practice does in it. Time is in days, rates are per day, probabilities in [0, 1].
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from sim.config.base import NonNegative, Positive, Probability, StrictModel, check_shares
+
+#: Largest number of leads one world may hold; refused before any memory is taken.
+MAX_LEADS_PER_WORLD = 20_000_000
+#: Average month length in days (365.25 / 12).
+DAYS_PER_MONTH = 30.4375
+
+
+class StageMix(StrictModel):
+    """Share of a source's leads arriving in each stage; the shares sum to 1."""
+
+    awareness: Probability = 0.3
+    consideration: Probability = 0.4
+    decision: Probability = 0.3
+
+    @model_validator(mode="after")
+    def _sums_to_one(self) -> StageMix:
+        check_shares([self.awareness, self.consideration, self.decision], "stage shares")
+        return self
+
+    def as_tuple(self) -> tuple[float, float, float]:
+        return (self.awareness, self.consideration, self.decision)
+
+
+class Source(StrictModel):
+    """A lead source (web form, phone, referral, ...)."""
+
+    name: str = Field(min_length=1, max_length=64)
+    share: Probability
+    cost_per_lead_usd: NonNegative = 20.0
+    initial_stage: StageMix = StageMix()
+    #: Intent multiplies a lead's own advance hazards; Gamma with mean 1 and this shape
+    #: (larger = more alike). Heterogeneity is what lets scoring find the ready leads.
+    intent_shape: Positive = 2.0
+    #: Share of this source's leads arriving while the office is open (phone calls come in
+    #: office hours; web forms around the clock). ``None``: uniform over the week.
+    office_hours_share: Probability | None = None
+
+
+class StageHazards(StrictModel):
+    """Competing hazards of one stage, per day, for a lead of intent 1."""
+
+    advance_per_day: NonNegative
+    drop_per_day: NonNegative
+    #: Of the leads that drop, the share lost to a competitor (absorbing); the rest go dormant.
+    lost_share: Probability
+
+
+class Journey(StrictModel):
+    """The buyer's journey without any help: advance or drop on its own in each stage."""
+
+    awareness: StageHazards
+    consideration: StageHazards
+    #: At decision, "advance" is booking on one's own; dropping is mostly buying elsewhere.
+    decision: StageHazards
+    revive_per_day: NonNegative = 0.0
+    dormant_lost_per_day: NonNegative = 0.0
+
+    def stages(self) -> tuple[StageHazards, StageHazards, StageHazards]:
+        return (self.awareness, self.consideration, self.decision)
+
+
+class EmailResponse(StrictModel):
+    """How leads respond to one email, before fatigue and affinity."""
+
+    delivery_prob: Probability = 0.98
+    open_prob: Probability = 0.22
+    click_given_open_prob: Probability = 0.12
+    unsubscribe_prob: Probability = 0.0025
+    complaint_prob: Probability = 0.0001
+    #: Engagement grows along the journey: opens are multiplied by these, by true stage.
+    open_multiplier_by_stage: tuple[NonNegative, NonNegative, NonNegative] = (0.8, 1.0, 1.25)
+    #: Content that matches the reader's stage is clicked this many times as often.
+    matched_click_multiplier: NonNegative = 2.0
+    #: Every email carries a "book an appointment" link; a lead at decision who opens it
+    #: clicks it with this probability (a booking click), and then books online with
+    #: ``booking_click_book_prob`` — otherwise the click is a signal the strategy may act on.
+    booking_click_given_open_prob: Probability = 0.2
+    booking_click_book_prob: Probability = 0.4
+    #: Email affinity multiplies the open probability; Gamma with mean 1 and this shape.
+    affinity_shape: Positive = 3.0
+    #: Recent volume is a count of emails decaying with this half-life (days).
+    fatigue_half_life_days: Positive = 7.0
+    #: Per recent email beyond the first: unsubscribe and complaint odds grow by this share...
+    unsubscribe_fatigue: NonNegative = 0.5
+    #: ...and the open probability shrinks by 1 / (1 + open_fatigue * extra).
+    open_fatigue: NonNegative = 0.1
+    #: Opening content far ahead of one's stage (decision content at awareness) multiplies
+    #: the unsubscribe and complaint odds of that email.
+    mismatch_unsubscribe_multiplier: NonNegative = 3.0
+
+
+class ContentEffects(StrictModel):
+    """What an opened email does to the lead, by how its content matches the true stage."""
+
+    #: Opened content matching the true stage moves the lead one stage forward (at
+    #: decision: it books) with this probability; more when the lead also clicked.
+    match_advance_prob: Probability = 0.05
+    match_advance_clicked_prob: Probability = 0.3
+    #: Matching content revives a dormant lead (matched to the stage it went cold in).
+    match_revive_prob: Probability = 0.1
+    #: Generic content (a newsletter) keeps the practice in mind: a small push at any stage.
+    generic_advance_prob: Probability = 0.01
+    generic_revive_prob: Probability = 0.02
+    #: Decision content opened at awareness pushes the lead away (dormant or lost); at
+    #: consideration it is premature and pushes less.
+    hard_sell_push_away_prob: Probability = 0.15
+    premature_push_away_prob: Probability = 0.05
+    push_away_lost_share: Probability = 0.5
+    #: Ablation switch: false makes every opened email act like generic content, whatever
+    #: its stage, to show how much of a strategy's effect comes from matching the stage.
+    stage_matching: bool = True
+
+
+class SalesTeam(StrictModel):
+    """The practice's front desk / sales team: a queue of agents with working hours."""
+
+    agents: int = Field(default=2, ge=1, le=10_000)
+    open_hour: float = Field(default=8.0, ge=0.0, lt=24.0)
+    close_hour: float = Field(default=18.0, gt=0.0, le=24.0)
+    #: Working days per week starting Monday (day 0 of the world is a Monday).
+    workdays_per_week: int = Field(default=5, ge=1, le=7)
+    #: Mean call length; exponential. Unanswered attempts (voicemail) are short.
+    call_minutes_reached: Positive = 10.0
+    call_minutes_unreached: Positive = 2.0
+    labour_usd_per_hour: NonNegative = 30.0
+    #: Speed to lead: P(reach) = reach_max * (floor + (1 - floor) * 2^(-hours / half_life)),
+    #: hours counted from the trigger (arrival or hand-off) to the call.
+    reach_max_prob: Probability = 0.71
+    reach_floor_share: Probability = 0.25
+    reach_half_life_hours: Positive = 2.0
+    #: What a conversation does, by the lead's true stage.
+    book_prob_decision: Probability = 0.6
+    book_prob_consideration: Probability = 0.15
+    advance_prob_consideration: Probability = 0.25
+    #: A sales pitch at awareness: pushes away (dormant or lost) or, rarely, advances.
+    push_away_prob_awareness: Probability = 0.3
+    advance_prob_awareness: Probability = 0.1
+    push_away_lost_share: Probability = 0.5
+    #: A pushy call (a strategy's style) at awareness or consideration drives the lead away
+    #: with these odds instead, and never moves it forward.
+    pushy_push_away_prob_awareness: Probability = 0.5
+    pushy_push_away_prob_consideration: Probability = 0.2
+    revive_prob_dormant: Probability = 0.2
+
+    @model_validator(mode="after")
+    def _hours(self) -> SalesTeam:
+        if self.close_hour <= self.open_hour:
+            raise ValueError(
+                f"close_hour ({self.close_hour}) must be after open_hour ({self.open_hour})"
+            )
+        return self
+
+
+class Appointment(StrictModel):
+    """Booked -> attended. A no-show goes cold (dormant at decision)."""
+
+    #: Days from booking to the appointment: fixed part plus an exponential part.
+    min_days: NonNegative = 1.0
+    mean_extra_days: NonNegative = 4.0
+    show_prob: Probability = 0.85
+
+
+class Costs(StrictModel):
+    """Variable costs of the world; fixed fees belong to the strategy that buys them."""
+
+    email_usd: NonNegative = 0.01
+
+
+class Scenario(StrictModel):
+    """A practice's world. Build from TOML with :func:`sim.config.load_scenario`."""
+
+    name: str = Field(default="scenario", min_length=1, max_length=100)
+    description: str = ""
+    months: int = Field(default=12, ge=1, le=1200)
+    window_days: Positive = 180.0
+    leads_per_month: NonNegative = 100.0
+    #: Monthly multipliers of the arrival rate, repeated over the months; mean should be 1.
+    seasonality: list[NonNegative] = Field(default_factory=lambda: [1.0])
+    #: Hour of day the daily email batch goes out.
+    send_hour: float = Field(default=10.0, ge=0.0, lt=24.0)
+    sources: list[Source] = Field(min_length=1)
+    journey: Journey
+    email: EmailResponse = EmailResponse()
+    content: ContentEffects = ContentEffects()
+    sales: SalesTeam = SalesTeam()
+    appointment: Appointment = Appointment()
+    costs: Costs = Costs()
+    #: Distribution of sales call lengths: "exponential" (default) or "fixed".
+    call_length: Literal["exponential", "fixed"] = "exponential"
+
+    @model_validator(mode="after")
+    def _check(self) -> Scenario:
+        check_shares([s.share for s in self.sources], "sources' shares")
+        names = [s.name for s in self.sources]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"source names must be unique, {dup[0]!r} repeats")
+        if not self.seasonality:
+            raise ValueError("seasonality needs at least one monthly multiplier")
+        peak = max(self.seasonality)
+        expected = self.leads_per_month * self.months * max(peak, 1.0)
+        if expected > MAX_LEADS_PER_WORLD:
+            raise ValueError(
+                f"{self.leads_per_month:g} leads a month for {self.months} months is "
+                f"{expected:.3g} leads; one world holds at most {MAX_LEADS_PER_WORLD:,}"
+            )
+        return self
+
+    @property
+    def total_days(self) -> float:
+        """Days of arrivals (the world then runs on for ``window_days``)."""
+        return self.months * DAYS_PER_MONTH

@@ -1,0 +1,121 @@
+"""The strategy: what the practice does — email cadence and content, scoring, sales follow-up."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from sim.config.base import NonNegative, Positive, Probability, StrictModel
+
+#: Kinds of email content: one per stage, generic (a newsletter), and a sales pitch ("book
+#: now"), which informs nobody and only works through its booking link.
+CONTENT_KINDS = ("awareness", "consideration", "decision", "generic", "pitch")
+Content = Literal["awareness", "consideration", "decision", "generic", "pitch"]
+
+
+class CadenceStep(StrictModel):
+    """What to send to a lead believed to be in one stage, and how often."""
+
+    interval_days: float = Field(ge=1.0, le=3650.0)
+    content: Content
+
+
+class Cadence(StrictModel):
+    """One step per believed stage."""
+
+    awareness: CadenceStep
+    consideration: CadenceStep
+    decision: CadenceStep
+
+    def steps(self) -> tuple[CadenceStep, CadenceStep, CadenceStep]:
+        return (self.awareness, self.consideration, self.decision)
+
+
+class EmailPlan(StrictModel):
+    """The email program. ``enabled = false`` sends nothing."""
+
+    enabled: bool = False
+    #: Days from arrival to the first email (sent with the next daily batch).
+    start_delay_days: NonNegative = 1.0
+    #: Never send more than one email in this many days, whatever the cadence says.
+    min_days_between: float = Field(default=1.0, ge=1.0)
+    max_emails: int = Field(default=50, ge=0, le=10_000)
+    cadence: Cadence | None = None
+
+    @model_validator(mode="after")
+    def _cadence_when_enabled(self) -> EmailPlan:
+        if self.enabled and self.cadence is None:
+            raise ValueError("email.enabled = true needs an [email.cadence] section")
+        return self
+
+
+class Scoring(StrictModel):
+    """How the strategy infers the stage from what it can observe.
+
+    ``mode = "signals"`` scores opens and clicks; ``"oracle"`` sees the true stage (an upper
+    bound on what better inference could give). A sales conversation reveals the true stage
+    in either mode, and a click on a booking link means decision.
+    """
+
+    mode: Literal["signals", "oracle"] = "signals"
+    open_points: NonNegative = 1.0
+    click_points_awareness: NonNegative = 3.0
+    click_points_consideration: NonNegative = 8.0
+    click_points_decision: NonNegative = 15.0
+    click_points_generic: NonNegative = 2.0
+    click_points_pitch: NonNegative = 2.0
+    consideration_at: NonNegative = 4.0
+    decision_at: NonNegative = 15.0
+
+    @model_validator(mode="after")
+    def _order(self) -> Scoring:
+        if self.decision_at < self.consideration_at:
+            raise ValueError("decision_at must be >= consideration_at")
+        return self
+
+
+class CallPlan(StrictModel):
+    """When and how hard sales calls after one kind of trigger."""
+
+    enabled: bool = False
+    #: "consultative" calls act by the lead's stage; "pushy" calls pitch a booking to
+    #: everyone, which drives early-stage leads away more often (scenario's pushy_* odds).
+    style: Literal["consultative", "pushy"] = "consultative"
+    #: Mean clock hours from the trigger to the first attempt (exponential), before the
+    #: attempt is moved into working hours and waits for a free agent.
+    delay_hours: NonNegative = 9.0
+    max_attempts: int = Field(default=1, ge=1, le=100)
+    #: After an unanswered attempt, the caller gives up with this probability.
+    give_up_prob: Probability = 0.0
+    retry_hours: Positive = 24.0
+
+
+class SalesPlan(StrictModel):
+    """Sales follow-up: a call when a lead arrives, and one when it is handed off."""
+
+    on_arrival: CallPlan = CallPlan()
+    #: Hand-off: call when the lead scores decision-ready (or clicks a booking link).
+    on_handoff: CallPlan = CallPlan()
+
+
+class Fees(StrictModel):
+    """Fixed monthly fees the strategy buys (spread over the arm's leads)."""
+
+    platform_usd_per_month: NonNegative = 0.0
+    content_usd_per_month: NonNegative = 0.0
+
+
+class Strategy(StrictModel):
+    """What the practice does. Build from TOML with :func:`sim.config.load_strategy`."""
+
+    name: str = Field(default="strategy", min_length=1, max_length=100)
+    description: str = ""
+    email: EmailPlan = EmailPlan()
+    scoring: Scoring = Scoring()
+    sales: SalesPlan = SalesPlan()
+    fees: Fees = Fees()
+
+    @property
+    def uses_email(self) -> bool:
+        return self.email.enabled and self.email.max_emails > 0

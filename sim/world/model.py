@@ -1,0 +1,225 @@
+"""The world: arrivals, leads, the daily email batch and the sales team, run in SimPy.
+
+Pending SimPy events are few by design: the arrival process, one daily batch process (which
+sends every due email and closes every lead whose window has ended) and the calls in
+progress. Leads' own transitions are applied lazily (:mod:`sim.world.lead`).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import simpy
+
+from sim.config.scenario import DAYS_PER_MONTH, Scenario
+from sim.config.strategy import Strategy
+from sim.world import email as mail
+from sim.world.arrivals import draw_arrivals, draw_traits
+from sim.world.lead import BOOKED, Lead
+from sim.world.params import arm_params, world_params
+from sim.world.sales import SalesTeam
+from sim.world.streams import CHUNK, LeadStreams
+from sim.world.table import LeadTable
+
+
+@dataclass(frozen=True)
+class Arm:
+    """A strategy in the world, with its allocation weight (used by the split design)."""
+
+    name: str
+    strategy: Strategy
+    weight: float = 1.0
+
+
+@dataclass
+class WorldResult:
+    """What one world returns: the per-lead table and world totals."""
+
+    leads: pd.DataFrame
+    totals: dict[str, float | int | str] = field(default_factory=dict)
+
+
+def simulate(
+    scenario: Scenario,
+    strategy: Strategy | Sequence[Arm],
+    seed: int | np.random.SeedSequence = 0,
+    *,
+    progress: Callable[[float], None] | None = None,
+) -> WorldResult:
+    """Run one world and return its per-lead table and totals.
+
+    Args:
+        scenario: the practice's world.
+        strategy: one strategy, or several :class:`Arm` sharing the world (leads are
+            randomised to arms by weight, and share the sales team: the split design).
+        seed: root seed or a replication's :class:`numpy.random.SeedSequence`.
+        progress: called with the fraction of simulated time done, about 100 times.
+
+    Example:
+        >>> from sim.config import load_scenario, load_strategy
+        >>> s = load_scenario("configs/scenarios/medical_practice.toml", {"months": 2})
+        >>> r = simulate(s, load_strategy("configs/strategies/no_nurture.toml"), seed=1)
+        >>> len(r.leads) == r.totals["leads"] and set(r.leads.arm) == {"no_nurture"}
+        True
+    """
+    arms = [Arm(strategy.name, strategy)] if isinstance(strategy, Strategy) else list(strategy)
+    return World(scenario, arms, seed).run(progress)
+
+
+class World:
+    """One replication of a scenario under one or more arms."""
+
+    def __init__(
+        self, scenario: Scenario, arms: Sequence[Arm], seed: int | np.random.SeedSequence
+    ) -> None:
+        if not arms:
+            raise ValueError("a world needs at least one arm")
+        names = [a.name for a in arms]
+        if len(set(names)) != len(names):
+            raise ValueError(f"arm names must be unique: {names}")
+        weights = np.array([a.weight for a in arms], dtype=float)
+        if np.any(weights < 0) or weights.sum() <= 0:
+            raise ValueError("arm weights must be >= 0 and not all 0")
+        self.scenario = scenario
+        self.arms = [arm_params(i, a.strategy) for i, a in enumerate(arms)]
+        self.weights = weights / weights.sum()
+        self.p = world_params(scenario)
+        self.streams = LeadStreams(seed)
+        self.env = simpy.Environment()
+        self.sales = SalesTeam(self.env, scenario, self.p)
+        self.mailbox = mail.Mailbox()
+        self.emails_sent = 0
+
+        self.arrivals = draw_arrivals(scenario, self.streams)
+        self.traits = draw_traits(scenario, self.arrivals, self.streams)
+        cum = np.cumsum(self.weights)
+        cum[-1] = 1.0
+        self.assignment = np.searchsorted(cum, self.traits.assign_u, side="right").astype(np.int16)
+        self.table = LeadTable(
+            len(self.arrivals.day), [a.name for a in self.arms],
+            [s.name for s in scenario.sources],
+        )  # fmt: skip
+        self.closing: dict[int, list[Lead]] = {}
+        self.end_day = scenario.total_days + scenario.window_days
+
+    # -- processes -----------------------------------------------------------------------
+    def _arrive(self):
+        env, p, a, tr = self.env, self.p, self.arrivals, self.traits
+        streams, sales, arms = self.streams, self.sales, self.arms
+        days = a.day.tolist()
+        sources = a.source.tolist()
+        stages = tr.stage.tolist()
+        intents = tr.intent.tolist()
+        affinities = tr.affinity.tolist()
+        assignment = self.assignment.tolist()
+        for i, t in enumerate(days):
+            yield env.timeout(t - env.now)
+            arm = arms[assignment[i]]
+            lead = Lead(i, arm, sources[i], t, stages[i], intents[i], affinities[i],
+                        streams.draws(i, "journey"), p)  # fmt: skip
+            self.closing.setdefault(math.floor(lead.end) + 1, []).append(lead)
+            if arm.emails:
+                self.mailbox.schedule(lead, mail.first_due_day(lead, arm, p))
+            if arm.on_arrival.enabled:
+                env.process(sales.call(lead, t, arm.on_arrival, arm, self._sales_draws(lead)))
+            if i % CHUNK == 0 and i:
+                streams.release_before(i)
+
+    def _sales_draws(self, lead: Lead):
+        ds = self._ds.get(lead.id)
+        if ds is None:
+            ds = self._ds[lead.id] = self.streams.draws(lead.id, "sales")
+        return ds
+
+    def _email_draws(self, lead: Lead):
+        de = self._de.get(lead.id)
+        if de is None:
+            de = self._de[lead.id] = self.streams.draws(lead.id, "email")
+        return de
+
+    def _daily(self, progress):
+        env, p, mailbox, table = self.env, self.p, self.mailbox, self.table
+        hour = p.send_hour / 24.0
+        last_day = math.ceil(self.end_day) + 1
+        step = max(1, last_day // 100)
+        for day in range(last_day + 1):
+            t = day + hour
+            if t > env.now:
+                yield env.timeout(t - env.now)
+            for lead in mailbox.pop(day):
+                if lead.next_due != day:
+                    continue  # rescheduled since
+                self._send(lead, t, day)
+            for lead in self.closing.pop(day, ()):
+                lead.advance_to(lead.end, p)
+                lead.call_gen += 1  # calls still pending for it stop
+                table.add(lead)
+                self._ds.pop(lead.id, None)
+                self._de.pop(lead.id, None)
+            if progress is not None and day % step == 0:
+                progress(min(1.0, day / last_day))
+
+    def _send(self, lead: Lead, t: float, day: int) -> None:
+        p = self.p
+        if t > lead.end:
+            return
+        lead.advance_to(t, p)
+        if not mail.emailable(lead, t):
+            return
+        arm = lead.arm
+        de = self._email_draws(lead)
+        self.emails_sent += 1
+        ready = mail.send(lead, t, day, arm, p, de)
+        if ready and arm.on_handoff.enabled and not lead.known_booked:
+            lead.handed_off = True
+            trigger = t + mail.open_delay(de)
+            self.env.process(
+                self.sales.call(lead, trigger, arm.on_handoff, arm, self._sales_draws(lead))
+            )
+        if lead.emails < arm.max_emails and lead.unsub_t > t and lead.state != BOOKED:
+            gap = max(arm.interval[lead.belief], arm.min_between)
+            self.mailbox.schedule(lead, day + gap)
+
+    def run(self, progress: Callable[[float], None] | None = None) -> WorldResult:
+        started = time.perf_counter()
+        self._ds: dict[int, object] = {}
+        self._de: dict[int, object] = {}
+        self.env.process(self._arrive())
+        self.env.process(self._daily(progress))
+        self.env.run()
+        if progress is not None:
+            progress(1.0)
+        leads = self.table.frame(self.scenario, self.arms, self.weights)
+        elapsed = time.perf_counter() - started
+        totals = self._totals(leads, elapsed)
+        return WorldResult(leads, totals)
+
+    def _totals(self, leads: pd.DataFrame, elapsed: float) -> dict:
+        s = self.scenario
+        events = next(self.env._eid)  # SimPy numbers every scheduled event
+        out: dict[str, float | int | str] = {
+            "leads": len(leads),
+            "expected_leads": float(s.leads_per_month * s.months),
+            "days_simulated": float(self.env.now),
+            "events": int(events),
+            "events_per_lead": float(events / max(len(leads), 1)),
+            "sales_calls": self.sales.calls,
+            "sales_mean_wait_hours": 24.0 * self.sales.wait_total / max(self.sales.calls, 1),
+            "sales_p_wait": self.sales.waited / max(self.sales.calls, 1),
+            "emails_sent": self.emails_sent,
+            "seconds": elapsed,
+        }
+        for arm, w in zip(self.arms, self.weights, strict=True):
+            out[f"fixed_cost_usd[{arm.name}]"] = arm.fees_per_month * s.months * float(w)
+        out["fixed_cost_usd"] = sum(
+            a.fees_per_month * s.months * float(w)
+            for a, w in zip(self.arms, self.weights, strict=True)
+        )
+        out["months_of_arrivals"] = s.months
+        out["days_per_month"] = DAYS_PER_MONTH
+        return out

@@ -1,0 +1,144 @@
+"""The sales team: a ``simpy.Resource`` of agents with working hours and speed-to-lead decay.
+
+A trigger (a new lead, or a hand-off when the lead scores decision-ready) starts a call
+process: wait the strategy's response delay, move into working hours, queue for a free agent,
+then try to reach the lead. The chance of reaching it decays with the hours since the trigger
+(speed to lead); a conversation acts by the lead's true stage — books at decision, moves
+consideration along, and at awareness is a pushy sale that may drive the lead away.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator
+
+import simpy
+
+from sim.config.scenario import Scenario
+from sim.world.calendar import WorkingHours
+from sim.world.lead import BOOKED, DECISION, DORMANT, LOST, PATIENT, Lead
+from sim.world.params import ArmParams, CallParams, WorldParams
+from sim.world.scoring import on_conversation
+from sim.world.streams import Draws
+
+
+class SalesTeam:
+    """Agents, hours and what a conversation does."""
+
+    def __init__(self, env: simpy.Environment, scenario: Scenario, p: WorldParams) -> None:
+        s = scenario.sales
+        self.env = env
+        self.p = p
+        self.agents = simpy.Resource(env, capacity=s.agents)
+        self.hours = WorkingHours(s.open_hour, s.close_hour, s.workdays_per_week)
+        self.reach_max = s.reach_max_prob
+        self.reach_floor = s.reach_floor_share
+        self.half_life = s.reach_half_life_hours / 24.0
+        self.mean_reached = s.call_minutes_reached / 1440.0
+        self.mean_unreached = s.call_minutes_unreached / 1440.0
+        self.exponential = scenario.call_length == "exponential"
+        self.usd_per_day = s.labour_usd_per_hour * 24.0
+        self.book_dec = s.book_prob_decision
+        self.book_con = s.book_prob_consideration
+        self.adv_con = s.advance_prob_consideration
+        self.push_aw = s.push_away_prob_awareness
+        self.adv_aw = s.advance_prob_awareness
+        self.push_lost = s.push_away_lost_share
+        self.revive_dormant = s.revive_prob_dormant
+        self.pushy_aw = s.pushy_push_away_prob_awareness
+        self.pushy_con = s.pushy_push_away_prob_consideration
+        self.calls = 0
+        self.wait_total = 0.0
+        self.waited = 0
+
+    def reach_prob(self, days_since_trigger: float) -> float:
+        """P(reach) after a delay, e.g. 0.71 at once falling to 0.71 * floor.
+
+        >>> from types import SimpleNamespace as NS
+        >>> team = SalesTeam.__new__(SalesTeam)
+        >>> team.reach_max, team.reach_floor, team.half_life = 0.7, 0.2, 1 / 24
+        >>> round(team.reach_prob(1 / 24), 3)   # one half-life: 0.7 * (0.2 + 0.8 / 2)
+        0.42
+        """
+        decay = 2.0 ** (-days_since_trigger / self.half_life)
+        return self.reach_max * (self.reach_floor + (1.0 - self.reach_floor) * decay)
+
+    def call(self, lead: Lead, trigger: float, plan: CallParams, arm: ArmParams,
+             ds: Draws) -> Generator[simpy.Event, object, None]:  # fmt: skip
+        """The call process: attempts until reached, given up, or the lead is out of reach."""
+        env, p = self.env, self.p
+        lead.call_gen += 1
+        gen = lead.call_gen
+        delay = -plan.mean_delay * math.log1p(-ds.next()) if plan.mean_delay > 0 else 0.0
+        when = trigger + delay
+        for attempt in range(plan.max_attempts):
+            when = self.hours.next_open(when)
+            if when > lead.end:
+                return
+            yield env.timeout(when - env.now)
+            if lead.call_gen != gen:
+                return  # a newer trigger took over this lead
+            lead.advance_to(env.now, p)
+            if lead.state in (BOOKED, PATIENT) or lead.booked_t <= env.now:
+                return  # the practice knows it booked
+            with self.agents.request() as req:
+                queued = env.now
+                yield req
+                start = env.now
+                waited = start - queued
+                self.calls += 1
+                self.wait_total += waited
+                if waited > 0.0:
+                    self.waited += 1
+                lead.wait += waited
+                lead.attempts += 1
+                if lead.first_call_t > start:
+                    lead.first_call_t = start
+                if start > lead.end:
+                    return
+                lead.advance_to(start, p)
+                reached = ds.next() < self.reach_prob(start - trigger)
+                mean = self.mean_reached if reached else self.mean_unreached
+                length = -mean * math.log1p(-ds.next()) if self.exponential else mean
+                if reached:
+                    lead.reached += 1
+                    self._conversation(lead, start, arm, ds, plan.pushy)
+                yield env.timeout(length)
+                lead.sales_usd += length * self.usd_per_day
+            if reached or attempt + 1 == plan.max_attempts:
+                return
+            if plan.give_up > 0.0 and ds.next() < plan.give_up:
+                return
+            when = env.now + plan.retry
+
+    def _conversation(self, lead: Lead, t: float, arm: ArmParams, ds: Draws, pushy: bool) -> None:
+        p = self.p
+        state = lead.state
+        if pushy and state < DECISION:
+            u = ds.next()
+            if u < (self.pushy_aw if state == 0 else self.pushy_con):
+                lead.push_away(t, ds.next() < self.push_lost, p)
+            elif state == 1 and u > 1.0 - self.book_con:
+                lead.book(t, p)
+        elif state == DECISION:
+            if ds.next() < self.book_dec:
+                lead.book(t, p)
+        elif state == 1:
+            u = ds.next()
+            if u < self.book_con:
+                lead.book(t, p)
+            elif u < self.book_con + self.adv_con:
+                lead.advance_one(t, p)
+        elif state == 0:
+            u = ds.next()
+            if u < self.push_aw:
+                lead.push_away(t, ds.next() < self.push_lost, p)
+            elif u < self.push_aw + self.adv_aw:
+                lead.advance_one(t, p)
+        elif state == DORMANT:
+            if ds.next() < self.revive_dormant:
+                lead.revive(t, p)
+        if state != LOST:
+            # The conversation tells the strategy the stage; sales has just spoken to the
+            # lead, so becoming decision-ready here needs no further hand-off call.
+            on_conversation(lead, arm)
