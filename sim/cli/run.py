@@ -1,0 +1,101 @@
+"""``nurture run SCENARIO STRATEGY``: one world under one strategy."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+from sim.cli.common import fraction_updater, print_json, progress_bar, to_jsonable
+from sim.config import load_scenario, load_strategy
+from sim.errors import InputError
+from sim.experiment.atomic import atomic_write_text, atomic_write_with
+from sim.experiment.single import summarize_leads
+from sim.world.model import simulate
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "run", help="simulate one strategy in a scenario",
+        description="Simulate one world and print its summary; --out writes the per-lead table.",
+    )  # fmt: skip
+    p.add_argument("scenario", help="scenario TOML, e.g. configs/scenarios/medical_practice.toml")
+    p.add_argument("strategy", help="strategy TOML, e.g. configs/strategies/stage_nurture.toml")
+    p.add_argument("--seed", type=_seed, default=0, help="root seed (default 0)")
+    p.add_argument("--months", type=_months, help="override the scenario's months of arrivals")
+    p.add_argument("--out", type=Path, help="folder for leads.csv and summary.json")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(handler=run)
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--seed {text!r}: must be an integer >= 0") from None
+    if value < 0 or value >= 2**128:
+        raise argparse.ArgumentTypeError(f"--seed {text}: must be an integer in [0, 2^128)")
+    return value
+
+
+def _months(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--months {text!r}: must be an integer >= 1") from None
+    if not 1 <= value <= 1200:
+        raise argparse.ArgumentTypeError(f"--months {text}: must be between 1 and 1200")
+    return value
+
+
+def run(args: argparse.Namespace) -> int:
+    overrides = {"months": args.months} if args.months else None
+    scenario = load_scenario(args.scenario, overrides)
+    strategy = load_strategy(args.strategy)
+    out: Path | None = args.out
+    if out is not None:
+        _check_out(out)
+    with progress_bar(f"{strategy.name}") as bar:
+        result = simulate(scenario, strategy, args.seed, progress=fraction_updater(bar))
+    summary = {"scenario": scenario.name, "strategy": strategy.name, "seed": args.seed}
+    summary |= summarize_leads(result.leads)
+    summary["fixed_cost_usd"] = result.totals["fixed_cost_usd"]
+    summary["events"] = result.totals["events"]
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        atomic_write_with(out / "leads.csv", lambda tmp: result.leads.to_csv(tmp, index=False))
+        atomic_write_text(out / "summary.json", json.dumps(to_jsonable(summary), indent=2) + "\n")
+    if args.json:
+        print_json(summary)
+    else:
+        _print_summary(summary, out)
+    return 0
+
+
+def _check_out(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out}", "exists and is not a folder")
+    probe = out if out.exists() else next((p for p in out.parents if p.exists()), Path("."))
+    if not os.access(probe, os.W_OK):
+        raise InputError(f"--out {out}", f"cannot write into {probe}")
+
+
+def _print_summary(s: dict, out: Path | None) -> None:
+    rate = s["conversion_rate"]
+    lines = [
+        f"{s['strategy']} in {s['scenario']} (seed {s['seed']})",
+        f"  leads                 {s['leads']:,}",
+        f"  booked                {s['booked']:,}",
+        f"  patients              {s['conversions']:,}  ({rate:.1%}, 95% CI "
+        f"{s['conversion_rate_ci_lower']:.1%} to {s['conversion_rate_ci_upper']:.1%})",
+        f"  unsubscribed          {s['unsubscribed']:,}",
+        f"  emails sent           {s['emails_sent']:,}",
+        f"  total cost            ${s['cost_total_usd']:,.2f}",
+        f"  marketing cost/patient ${s['marketing_cost_per_conversion_usd']:,.2f}"
+        "  (acquisition only)",
+        f"  full cost/patient     ${s['cost_per_conversion_usd']:,.2f}  (fully loaded)",
+    ]
+    if out is not None:
+        lines.append(f"  per-lead table        {out / 'leads.csv'}")
+    print("\n".join(lines))
