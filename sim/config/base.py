@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import types
+from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 #: A probability: a float in [0, 1].
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -18,6 +19,26 @@ class StrictModel(BaseModel):
     """A config section: unknown keys, NaN and infinity are errors; values are frozen."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _numbers_are_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        # pydantic's lax mode would read months = "12" or months = true as numbers; in TOML
+        # those are a string and a boolean, most likely a mistake, so say so.
+        field = cls.model_fields.get(info.field_name or "")
+        if field is not None and _is_number(field.annotation) and isinstance(value, (str, bool)):
+            raise ValueError("must be a number (TOML: no quotes, not true/false)")
+        return value
+
+
+def _is_number(annotation: Any) -> bool:
+    """``int``, ``float`` or an optional one."""
+    if annotation in (int, float):
+        return True
+    if get_origin(annotation) in (Union, types.UnionType):
+        args = [a for a in get_args(annotation) if a is not type(None)]
+        return bool(args) and all(a in (int, float) for a in args)
+    return False
 
 
 #: Tolerance for "shares sum to 1": loose enough for hand-written decimals like 0.33.
