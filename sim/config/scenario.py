@@ -214,7 +214,7 @@ class Scenario(StrictModel):
         expected = self.leads_per_month * self.months * max(peak, 1.0)
         if expected > MAX_LEADS_PER_WORLD:
             raise ValueError(
-                f"{self.leads_per_month:g} leads a month for {self.months} months is "
+                f"leads_per_month = {self.leads_per_month:g} for months = {self.months} is "
                 f"{expected:.3g} leads; one world holds at most {MAX_LEADS_PER_WORLD:,}"
             )
         return self
