@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,18 +10,9 @@ from typing import Any
 
 from tqdm import tqdm
 
+from sim.experiment.jsonable import to_jsonable
 
-def to_jsonable(value: Any) -> Any:
-    """NaN and infinity become null; numpy scalars become Python numbers."""
-    if isinstance(value, dict):
-        return {str(k): to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [to_jsonable(v) for v in value]
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+__all__ = ["fraction_updater", "print_json", "progress_bar", "to_jsonable"]
 
 
 def print_json(obj: Any) -> None:

@@ -1,0 +1,95 @@
+"""``nurture suite SUITE.toml...``: run experiment suites and check their expectations."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from sim.cli.common import progress_bar
+from sim.errors import InputError
+from sim.experiment.runner import SuiteRun, run_suite
+from sim.experiment.suite import load_suite
+from sim.experiment.tables import summary_markdown
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "suite", help="run experiment suites (exit 1 if an expectation fails)",
+        description="Run suites into the results store and check their expectations.",
+    )  # fmt: skip
+    p.add_argument("suites", nargs="+", type=Path, metavar="SUITE.toml")
+    add_run_options(p)
+    p.set_defaults(handler=run)
+
+
+def add_run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--results", type=Path, default=Path("results"),
+                   help="results root (default: results/)")  # fmt: skip
+    p.add_argument("--workers", type=positive_int, help="processes (default: all cores)")
+    p.add_argument("--executor", choices=("local", "dask", "serial"), default="local")
+    p.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
+    p.add_argument("--resume", action="store_true", help="reuse finished replications")
+    p.add_argument("--keep-leads", action="store_true", help="also write leads.parquet")
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be an integer >= 1") from None
+    if value < 1 or value > 4096:
+        raise argparse.ArgumentTypeError(f"{text}: must be between 1 and 4096")
+    return value
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.scheduler and args.executor != "dask":
+        raise InputError("--scheduler", "only applies with --executor dask")
+    suites = [load_suite(p) for p in args.suites]  # validate all before running any
+    names = [s.name for s in suites]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise InputError("suites", f"two suites are named {dup[0]!r}; names must be unique")
+    all_held = True
+    for suite in suites:
+        outcome = run_one(suite, args)
+        all_held &= outcome.held
+    return 0 if all_held else 1
+
+
+def run_one(suite, args: argparse.Namespace) -> SuiteRun:
+    with progress_bar(suite.name, total=suite.config.replications, unit="rep") as bar:
+
+        def progress(done: int, total: int) -> None:
+            bar.n = done
+            bar.refresh()
+
+        outcome = run_suite(
+            suite, args.results, workers=args.workers, executor=args.executor,
+            scheduler=args.scheduler, resume=args.resume, keep_leads=args.keep_leads,
+            progress=progress,
+        )  # fmt: skip
+    print_outcome(outcome)
+    return outcome
+
+
+def print_outcome(outcome: SuiteRun) -> None:
+    c = outcome.suite.config
+    reused = f", {outcome.reused} reused" if outcome.reused else ""
+    print(f"## {c.name}: {c.design} design, {c.replications} replications{reused}, "
+          f"seed {c.seed}")  # fmt: skip
+    if c.description:
+        print(c.description.strip())
+    print()
+    print(summary_markdown(outcome.summary))
+    print()
+    for o in outcome.outcomes:
+        print(o.line())
+    n_fail = sum(not o.held for o in outcome.outcomes)
+    verdict = "all expectations held" if n_fail == 0 else f"{n_fail} expectation(s) FAILED"
+    print(f"{verdict}; results in {outcome.run_dir}")
+    if outcome.report is not None:
+        print(f"report: {outcome.report}")
+    print()
+    sys.stdout.flush()

@@ -1,0 +1,44 @@
+"""Arms of an experiment: a named strategy, with optional scenario and strategy overrides."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sim.config import Scenario, Strategy, apply_overrides, build
+
+
+@dataclass(frozen=True)
+class ArmSpec:
+    """One arm: a strategy, optional overrides, and its allocation weight (split design).
+
+    ``scenario_overrides`` change the world for this arm only (paired design); in the split
+    design all arms share one world, so they must be empty.
+    """
+
+    name: str
+    strategy: Strategy
+    weight: float = 1.0
+    scenario_overrides: Mapping[str, Any] = field(default_factory=dict)
+    source: str = ""  # where the strategy came from (a file), for the manifest
+    sweep_value: Any = None
+
+    def scenario_for(self, scenario: Scenario) -> Scenario:
+        if not self.scenario_overrides:
+            return scenario
+        data = apply_overrides(scenario.model_dump(), self.scenario_overrides, f"arm {self.name}")
+        return build(Scenario, data, f"arm {self.name}: scenario overrides")
+
+
+def as_arm(name: str, value: Strategy | ArmSpec) -> ArmSpec:
+    """Accept a bare Strategy (named by the mapping key) or an ArmSpec."""
+    if isinstance(value, ArmSpec):
+        return value if value.name == name else ArmSpec(name, *_rest(value))
+    if isinstance(value, Strategy):
+        return ArmSpec(name, value.model_copy(update={"name": name}))
+    raise TypeError(f"arm {name!r}: expected a Strategy or ArmSpec, got {type(value).__name__}")
+
+
+def _rest(a: ArmSpec) -> tuple:
+    return (a.strategy, a.weight, a.scenario_overrides, a.source, a.sweep_value)

@@ -1,0 +1,128 @@
+"""Suite expectations: claims about a summary that hold or fail, with the measured value.
+
+Each ``[[expect]]`` names an arm, a metric (a column of the summary) and one rule:
+``between = [lo, hi]`` (the estimate), ``ci_excludes = x`` / ``ci_includes = x`` (the
+interval), ``ci_above = x`` / ``ci_below = x`` (the whole interval), ``above_arm = "name"`` /
+``below_arm = "name"`` (the estimate against another arm's).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, NamedTuple
+
+import pandas as pd
+from pydantic import Field, model_validator
+
+from sim.config.base import StrictModel
+
+RULES = ("between", "ci_excludes", "ci_includes", "ci_above", "ci_below", "above_arm",
+         "below_arm")  # fmt: skip
+
+
+class Expect(StrictModel):
+    """One expectation of a suite."""
+
+    arm: str = Field(min_length=1)
+    metric: str = Field(min_length=1)
+    description: str = ""
+    between: tuple[float, float] | None = None
+    ci_excludes: float | None = None
+    ci_includes: float | None = None
+    ci_above: float | None = None
+    ci_below: float | None = None
+    above_arm: str | None = None
+    below_arm: str | None = None
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> Expect:
+        given = [r for r in RULES if getattr(self, r) is not None]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one rule of {', '.join(RULES)}; got {given or 'none'}")
+        if self.between is not None and self.between[0] > self.between[1]:
+            raise ValueError(f"between: lower {self.between[0]} is above upper {self.between[1]}")
+        return self
+
+    @property
+    def rule(self) -> str:
+        return next(r for r in RULES if getattr(self, r) is not None)
+
+
+class Outcome(NamedTuple):
+    """An evaluated expectation (a row of expectations.json)."""
+
+    description: str
+    arm: str
+    metric: str
+    rule: str
+    value: float
+    ci_lower: float | None
+    ci_upper: float | None
+    held: bool
+
+    def line(self) -> str:
+        mark = "held  " if self.held else "FAILED"
+        ci = ""
+        if self.ci_lower is not None and self.ci_upper is not None:
+            ci = f" [{self.ci_lower:.4g}, {self.ci_upper:.4g}]"
+        return f"{mark} {self.arm} {self.metric} = {self.value:.4g}{ci}: {self.rule}"
+
+
+def ci_columns(metric: str, columns: Any) -> tuple[str, str] | None:
+    """The interval columns of a metric, if the summary has them."""
+    for base in (metric, metric.removesuffix("_usd")):
+        lo, hi = f"{base}_ci_lower", f"{base}_ci_upper"
+        if lo in columns and hi in columns:
+            return lo, hi
+    return None
+
+
+def evaluate(expect: Expect, summary: pd.DataFrame) -> Outcome:
+    """Evaluate one expectation against a summary table (one row per arm).
+
+    >>> s = pd.DataFrame({"arm": ["a", "b"], "x": [0.2, 0.3], "x_ci_lower": [0.1, 0.25],
+    ...                   "x_ci_upper": [0.3, 0.35]})
+    >>> evaluate(Expect(arm="b", metric="x", ci_excludes=0.2), s).held
+    True
+    >>> evaluate(Expect(arm="a", metric="x", above_arm="b"), s).held
+    False
+    """
+    rows = summary.set_index("arm")
+    row = rows.loc[expect.arm]
+    value = float(row[expect.metric])
+    cols = ci_columns(expect.metric, rows.columns)
+    lo = hi = None
+    if cols is not None:
+        lo, hi = float(row[cols[0]]), float(row[cols[1]])
+        lo = lo if math.isfinite(lo) else None
+        hi = hi if math.isfinite(hi) else None
+    rule = expect.rule
+    held = False
+    if rule == "between":
+        a, b = expect.between
+        text = f"between [{a:g}, {b:g}]"
+        held = math.isfinite(value) and a <= value <= b
+    elif rule in ("above_arm", "below_arm"):
+        other_name = getattr(expect, rule)
+        other = float(rows.loc[other_name, expect.metric])
+        text = f"{'above' if rule == 'above_arm' else 'below'} {other_name} ({other:.4g})"
+        held = (
+            math.isfinite(value)
+            and math.isfinite(other)
+            and (value > other if rule == "above_arm" else value < other)
+        )
+    else:
+        x = getattr(expect, rule)
+        text = {"ci_excludes": "CI excludes", "ci_includes": "CI includes",
+                "ci_above": "CI above", "ci_below": "CI below"}[rule] + f" {x:g}"  # fmt: skip
+        if lo is not None and hi is not None:
+            held = {
+                "ci_excludes": not lo <= x <= hi,
+                "ci_includes": lo <= x <= hi,
+                "ci_above": lo > x,
+                "ci_below": hi < x,
+            }[rule]
+        else:
+            text += " (no interval)"
+    return Outcome(expect.description or f"{expect.arm} {expect.metric} {text}", expect.arm,
+                   expect.metric, text, value, lo, hi, bool(held))  # fmt: skip

@@ -1,0 +1,156 @@
+"""Experiments: arms, a design, replications — the Python API notebooks use.
+
+Example:
+    >>> import sim
+    >>> scenario = sim.load_scenario("configs/scenarios/medical_practice.toml", {"months": 2})
+    >>> exp = sim.Experiment(scenario, arms={
+    ...     "no_nurture": sim.load_strategy("configs/strategies/no_nurture.toml"),
+    ...     "twin": sim.load_strategy("configs/strategies/no_nurture.toml")},
+    ...     control="no_nurture", design="paired", replications=2, seed=7)
+    >>> result = exp.run(workers=1)
+    >>> float(result.summary().set_index("arm").loc["twin", "abs_lift"])  # identical arms
+    0.0
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from sim.config import Scenario, Strategy
+from sim.experiment.arms import ArmSpec, as_arm
+from sim.experiment.executors import run_tasks
+from sim.experiment.replication import (
+    REPLICATION_COLUMNS,
+    ReplicationTask,
+    merge_curves,
+    run_replication,
+)
+from sim.experiment.summary import summarize_replications
+
+DESIGNS = ("paired", "split")
+
+
+@dataclass
+class ExperimentResult:
+    """What an experiment returns."""
+
+    control: str
+    design: str
+    per_replication: pd.DataFrame
+    curves: dict[str, Any]
+    leads: pd.DataFrame | None = None
+    alpha: float = 0.05
+    adjust: str = "holm"
+    sweep: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self, alpha: float | None = None, adjust: str | None = None) -> pd.DataFrame:
+        """Each arm vs the control, in the analysis vocabulary (one row per arm)."""
+        out = summarize_replications(
+            self.per_replication, self.control, alpha=alpha or self.alpha,
+            adjust=adjust or self.adjust, arms=list(dict.fromkeys(self.per_replication["arm"])),
+        )  # fmt: skip
+        if self.sweep:
+            out["sweep_parameter"] = self.sweep["parameter"]
+            out["sweep_value"] = out["arm"].map(self.sweep["values"])
+        return out
+
+    def to_markdown(self) -> str:
+        """The summary as a terminal-friendly markdown table."""
+        from sim.experiment.tables import summary_markdown
+
+        return summary_markdown(self.summary())
+
+
+@dataclass
+class Experiment:
+    """Arms compared under a design, over independent replications.
+
+    Args:
+        scenario: the world.
+        arms: name -> Strategy (or :class:`ArmSpec` for weights and overrides).
+        control: the arm every other arm is compared with.
+        design: ``"paired"`` (common random numbers) or ``"split"`` (one shared world).
+        replications: independent replications R.
+        seed: root seed; replication r uses ``SeedSequence(seed, spawn_key=(r,))``.
+        keep_leads: keep the per-lead table of every replication.
+    """
+
+    scenario: Scenario
+    arms: Mapping[str, Strategy | ArmSpec]
+    control: str
+    design: str = "paired"
+    replications: int = 10
+    seed: int = 0
+    keep_leads: bool = False
+    alpha: float = 0.05
+    adjust: str = "holm"
+    sweep: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.arm_specs = tuple(as_arm(name, value) for name, value in self.arms.items())
+        names = [a.name for a in self.arm_specs]
+        if len(names) < 1:
+            raise ValueError("an experiment needs at least one arm")
+        if self.control not in names:
+            raise ValueError(f"control {self.control!r} is not an arm: {', '.join(names)}")
+        if self.design not in DESIGNS:
+            raise ValueError(f"design {self.design!r}: use 'paired' or 'split'")
+        if self.replications < 1:
+            raise ValueError("replications must be >= 1")
+        if self.design == "split" and any(a.scenario_overrides for a in self.arm_specs):
+            raise ValueError("the split design shares one world: arms cannot change the scenario")
+
+    def tasks(self) -> list[ReplicationTask]:
+        return [
+            ReplicationTask(
+                self.scenario,
+                self.arm_specs,
+                self.control,
+                self.design,
+                self.seed,
+                r,
+                self.keep_leads,
+            )  # fmt: skip
+            for r in range(self.replications)
+        ]
+
+    def run(
+        self,
+        workers: int | None = None,
+        *,
+        executor: str = "local",
+        scheduler: str | None = None,
+        done: Mapping[int, dict[str, Any]] | None = None,
+        on_result: Callable[[int, dict[str, Any]], None] | None = None,
+    ) -> ExperimentResult:
+        """Run every replication not already ``done`` and combine them.
+
+        ``on_result(replication, result)`` is called as each finishes (in completion order),
+        e.g. to checkpoint it; ``done`` supplies finished ones (``--resume``).
+        """
+        results: dict[int, dict[str, Any]] = dict(done or {})
+        todo = [t for t in self.tasks() if t.replication not in results]
+        for i, res in run_tasks(run_replication, todo, executor=executor, workers=workers,
+                                scheduler=scheduler):  # fmt: skip
+            r = todo[i].replication
+            results[r] = res
+            if on_result is not None:
+                on_result(r, res)
+        return self.combine(results)
+
+    def combine(self, results: Mapping[int, dict[str, Any]]) -> ExperimentResult:
+        ordered = [results[r] for r in range(self.replications)]
+        rows = [row for res in ordered for row in res["rows"]]
+        reps = pd.DataFrame(rows, columns=list(REPLICATION_COLUMNS))
+        leads = None
+        if self.keep_leads and all("leads" in res for res in ordered):
+            leads = pd.concat([res["leads"] for res in ordered], ignore_index=True)
+        return ExperimentResult(
+            control=self.control, design=self.design, per_replication=reps,
+            curves=merge_curves([res["curves"] for res in ordered]), leads=leads,
+            alpha=self.alpha, adjust=self.adjust, sweep=self.sweep,
+        )  # fmt: skip

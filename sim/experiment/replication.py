@@ -1,0 +1,155 @@
+"""One replication of an experiment: worlds run, per-arm metrics and curves returned.
+
+A replication is a pure function of its task (configs, design, replication index, root seed),
+so it can run in any process or on any Dask worker and give the same bytes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.config import Scenario
+from sim.experiment.arms import ArmSpec
+from sim.world.model import Arm, simulate
+
+#: Per-replication columns (replications.csv), in order.
+REPLICATION_COLUMNS = (
+    "arm", "replication", "n", "conversions", "conversion_rate", "booked", "lost",
+    "unsubscribed", "complained", "emails_sent", "cost_acquisition_usd", "cost_email_usd",
+    "cost_sales_usd", "cost_fixed_usd", "cost_total_usd", "marketing_cost_per_conversion_usd",
+    "cost_per_conversion_usd", "abs_lift", "rel_lift",
+)  # fmt: skip
+
+_SUMS = ("cost_acquisition_usd", "cost_email_usd", "cost_sales_usd", "cost_fixed_usd",
+         "cost_total_usd")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ReplicationTask:
+    """Everything one replication needs; picklable."""
+
+    scenario: Scenario
+    arms: tuple[ArmSpec, ...]
+    control: str
+    design: str  # "paired" or "split"
+    seed: int
+    replication: int
+    keep_leads: bool = False
+
+
+def replication_seed(seed: int, replication: int) -> np.random.SeedSequence:
+    """The replication's own seed: independent of every other replication's."""
+    return np.random.SeedSequence(seed, spawn_key=(replication,))
+
+
+def run_replication(task: ReplicationTask) -> dict[str, Any]:
+    """Run one replication and return its per-arm rows, curves and (optionally) leads."""
+    ss = replication_seed(task.seed, task.replication)
+    if task.design == "paired":
+        # Every arm replays the same leads with the same draws (common random numbers).
+        frames = [
+            simulate(arm.scenario_for(task.scenario), [Arm(arm.name, arm.strategy)], ss).leads
+            for arm in task.arms
+        ]
+        leads = pd.concat(frames, ignore_index=True)
+    elif task.design == "split":
+        world_arms = [Arm(a.name, a.strategy, a.weight) for a in task.arms]
+        leads = simulate(task.scenario, world_arms, ss).leads
+    else:  # pragma: no cover - validated by the suite loader
+        raise ValueError(f"unknown design {task.design!r}")
+    rows = arm_rows(leads, [a.name for a in task.arms], task.control, task.replication)
+    out: dict[str, Any] = {
+        "replication": task.replication,
+        "rows": rows,
+        "curves": arm_curves(leads, [a.name for a in task.arms], task.scenario.window_days),
+    }
+    if task.keep_leads:
+        leads.insert(0, "replication", task.replication)
+        out["leads"] = leads
+    return out
+
+
+def arm_rows(
+    leads: pd.DataFrame, arms: Sequence[str], control: str, replication: int
+) -> list[dict[str, Any]]:
+    """Per-arm metrics of one replication, with the within-replication lift vs control."""
+    rows = []
+    groups = dict(tuple(leads.groupby("arm", sort=False)))
+    for name in arms:
+        g = groups.get(name)
+        n = 0 if g is None else len(g)
+        row: dict[str, Any] = {"arm": name, "replication": replication, "n": n}
+        conv = int(g["converted"].sum()) if n else 0
+        row["conversions"] = conv
+        row["conversion_rate"] = conv / n if n else math.nan
+        row["booked"] = int(g["booked"].sum()) if n else 0
+        row["lost"] = int((g["final_state"] == "lost").sum()) if n else 0
+        row["unsubscribed"] = int(g["unsubscribed"].sum()) if n else 0
+        row["complained"] = int(g["complained"].sum()) if n else 0
+        row["emails_sent"] = int(g["emails_sent"].sum()) if n else 0
+        for col in _SUMS:
+            row[col] = float(g[col].sum()) if n else 0.0
+        row["marketing_cost_per_conversion_usd"] = (
+            row["cost_acquisition_usd"] / conv if conv else math.nan
+        )
+        row["cost_per_conversion_usd"] = row["cost_total_usd"] / conv if conv else math.nan
+        rows.append(row)
+    base = next(r for r in rows if r["arm"] == control)
+    for row in rows:
+        c, t = base["conversion_rate"], row["conversion_rate"]
+        row["abs_lift"] = t - c
+        row["rel_lift"] = t / c - 1.0 if c else math.nan
+    return rows
+
+
+def arm_curves(leads: pd.DataFrame, arms: Sequence[str], window_days: float) -> dict[str, Any]:
+    """Cumulative event counts by whole day since arrival, and funnel counts, per arm."""
+    days = int(math.ceil(window_days))
+    bins = np.arange(days + 2) - 0.5  # bin k counts events in (k - 1/2, k + 1/2]
+    out: dict[str, Any] = {}
+    groups = dict(tuple(leads.groupby("arm", sort=False)))
+    for name in arms:
+        g = groups.get(name)
+        if g is None:
+            g = leads.iloc[0:0]
+        curves: dict[str, Any] = {"n": len(g)}
+        for cause, col in (("patient", "days_to_convert"), ("lost", "days_to_lost"),
+                           ("unsubscribed", "days_to_unsubscribe")):  # fmt: skip
+            t = g[col].to_numpy()
+            t = np.ceil(t[~np.isnan(t)])
+            counts, _ = np.histogram(t, bins=bins)
+            curves[cause] = np.cumsum(counts).tolist()
+        stage = g["max_stage"]
+        curves["funnel"] = {
+            "leads": len(g),
+            "consideration": int(stage.isin(("consideration", "decision")).sum()),
+            "decision": int((stage == "decision").sum()),
+            "booked": int(g["booked"].sum()),
+            "patient": int(g["converted"].sum()),
+        }
+        out[name] = curves
+    return out
+
+
+def merge_curves(parts: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Add per-replication curves together (counts are additive)."""
+    total: dict[str, Any] = {}
+    for part in parts:
+        for arm, c in part.items():
+            t = total.setdefault(arm, {"n": 0, "patient": None, "lost": None,
+                                       "unsubscribed": None, "funnel": {}})  # fmt: skip
+            t["n"] += c["n"]
+            for cause in ("patient", "lost", "unsubscribed"):
+                t[cause] = (
+                    list(c[cause]) if t[cause] is None
+                    else [a + b for a, b in zip(t[cause], c[cause], strict=True)]
+                )  # fmt: skip
+            for k, v in c["funnel"].items():
+                t["funnel"][k] = t["funnel"].get(k, 0) + v
+    return total

@@ -1,0 +1,201 @@
+"""Run a suite into the results store and check its expectations."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.experiment.expectations import Outcome, evaluate
+from sim.experiment.experiment import Experiment, ExperimentResult
+from sim.experiment.jsonable import to_jsonable
+from sim.experiment.store import RunStore, config_hash
+from sim.experiment.suite import Suite
+
+PACKAGES = ("nurture-lab", "simpy", "numpy", "scipy", "statsmodels", "pandas", "pydantic",
+            "plotly", "pyarrow", "dask", "distributed")  # fmt: skip
+
+
+@dataclass
+class SuiteRun:
+    """The outcome of running a suite."""
+
+    suite: Suite
+    run_dir: Path
+    result: ExperimentResult
+    summary: pd.DataFrame
+    outcomes: list[Outcome]
+    reused: int
+    report: Path | None
+
+    @property
+    def held(self) -> bool:
+        return all(o.held for o in self.outcomes)
+
+
+def resolved_config(suite: Suite) -> dict[str, Any]:
+    """Everything that determines the numbers, as plain data."""
+    c = suite.config
+    return {
+        "design": c.design,
+        "replications": c.replications,
+        "seed": c.seed,
+        "control": c.control,
+        "scenario": suite.scenario.model_dump(mode="json"),
+        "arms": [
+            {
+                "name": a.name,
+                "weight": a.weight,
+                "strategy": a.strategy.model_dump(mode="json"),
+                "scenario_overrides": dict(a.scenario_overrides),
+            }  # fmt: skip
+            for a in suite.arms
+        ],
+    }
+
+
+def experiment_for(suite: Suite, keep_leads: bool = False) -> Experiment:
+    c = suite.config
+    return Experiment(
+        suite.scenario, {a.name: a for a in suite.arms}, control=c.control, design=c.design,
+        replications=c.replications, seed=c.seed, keep_leads=keep_leads, alpha=c.alpha,
+        adjust=c.adjust, sweep=suite.sweep_info(),
+    )  # fmt: skip
+
+
+def run_suite(
+    suite: Suite,
+    results_root: str | Path = "results",
+    *,
+    workers: int | None = None,
+    executor: str = "local",
+    scheduler: str | None = None,
+    resume: bool = False,
+    keep_leads: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+    report: bool = True,
+) -> SuiteRun:
+    """Run ``suite`` into ``results_root/<suite>/<run-id>/`` and evaluate its expectations."""
+    started = time.perf_counter()
+    started_utc = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    resolved = resolved_config(suite)
+    run_hash = config_hash(resolved)
+    store = RunStore(results_root, suite.name, run_hash)
+    store.prepare()
+    exp = experiment_for(suite, keep_leads)
+    done = store.load_replications(run_hash, exp.replications, keep_leads) if resume else {}
+    total = exp.replications
+    finished = len(done)
+    if progress is not None:
+        progress(finished, total)
+
+    def checkpoint(r: int, res: dict[str, Any]) -> None:
+        nonlocal finished
+        store.save_replication(r, res, run_hash)
+        finished += 1
+        if progress is not None:
+            progress(finished, total)
+
+    result = exp.run(workers, executor=executor, scheduler=scheduler, done=done,
+                     on_result=checkpoint)  # fmt: skip
+    summary = result.summary()
+    outcomes = [evaluate(e, summary) for e in suite.config.expect]
+
+    outputs = ["replications.csv", "summary.csv", "summary.json", "curves.json",
+               "expectations.json"]  # fmt: skip
+    store.write_csv("replications.csv", result.per_replication)
+    store.write_csv("summary.csv", summary)
+    store.write_json("summary.json", to_jsonable(summary.to_dict(orient="records")))
+    days = list(range(len(next(iter(result.curves.values()))["patient"])))
+    store.write_json("curves.json", {"days": days, "arms": result.curves})
+    store.write_json("expectations.json", to_jsonable([o._asdict() for o in outcomes]))
+    if keep_leads and result.leads is not None:
+        store.write_parquet("leads.parquet", result.leads)
+        outputs.append("leads.parquet")
+
+    manifest = {
+        "suite": suite.name,
+        "description": suite.config.description,
+        "suite_file": str(suite.path),
+        "run_id": run_hash,
+        "design": suite.config.design,
+        "replications": total,
+        "replications_reused": len(done),
+        "seed": suite.config.seed,
+        "replication_seeds": f"SeedSequence({suite.config.seed}, spawn_key=(r,)) for r in "
+        f"0..{total - 1}",
+        "control": suite.config.control,
+        "alpha": suite.config.alpha,
+        "adjust": suite.config.adjust,
+        "arms": [
+            {
+                "name": a.name,
+                "strategy_file": a.source,
+                "weight": a.weight,
+                "scenario_overrides": dict(a.scenario_overrides),
+                "sweep_value": a.sweep_value,
+            }
+            for a in suite.arms
+        ],  # fmt: skip
+        "scenario_file": str(suite.scenario_file),
+        "scenario": resolved["scenario"],
+        "strategies": {a["name"]: a["strategy"] for a in resolved["arms"]},
+        "sweep": suite.sweep_info(),
+        "executor": executor,
+        "workers": workers,
+        "versions": versions(),
+        "git_commit": git_commit(),
+        "started_utc": started_utc,
+        "seconds": round(time.perf_counter() - started, 3),
+        "all_expectations_held": all(o.held for o in outcomes),
+    }
+    # The manifest first without the report, so the report can show it; then again with
+    # the report's hash once the report exists.
+    manifest["outputs"] = store.hashes(outputs)
+    store.write_json("manifest.json", to_jsonable(manifest))
+    report_path = None
+    if report:
+        report_path = build_report_if_available(store.dir)
+        if report_path is not None:
+            outputs.append(report_path.name)
+            manifest["outputs"] = store.hashes(outputs)
+            store.write_json("manifest.json", to_jsonable(manifest))
+    return SuiteRun(suite, store.dir, result, summary, outcomes, len(done), report_path)
+
+
+def build_report_if_available(run_dir: Path) -> Path | None:
+    try:
+        from sim.report import build_report
+    except ImportError:
+        return None
+    return build_report(run_dir)
+
+
+def versions() -> dict[str, str]:
+    out = {}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    import platform
+
+    out["python"] = platform.python_version()
+    return out
+
+
+def git_commit() -> str | None:
+    here = Path(__file__).resolve().parent
+    try:
+        res = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
+                             text=True, timeout=5, check=False)  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return res.stdout.strip() or None if res.returncode == 0 else None

@@ -1,0 +1,75 @@
+"""Formatting result tables for terminals (markdown) — no extra dependency."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import pandas as pd
+
+
+def markdown_table(df: pd.DataFrame, formats: dict[str, str] | None = None) -> str:
+    """A GitHub-flavoured markdown table; NaN shows as an empty cell.
+
+    >>> print(markdown_table(pd.DataFrame({"a": [1, 2], "b": [0.5, float("nan")]}),
+    ...                      {"b": "{:.0%}"}))
+    | a | b |
+    |---:|---:|
+    | 1 | 50% |
+    | 2 |  |
+    """
+    formats = formats or {}
+    cols = list(df.columns)
+    numeric = [pd.api.types.is_numeric_dtype(df[c]) for c in cols]
+    lines = ["| " + " | ".join(cols) + " |",
+             "|" + "|".join("---:" if num else "---" for num in numeric) + "|"]  # fmt: skip
+    for _, row in df.iterrows():
+        cells = []
+        for c in cols:
+            v = row[c]
+            if v is None or (isinstance(v, float) and math.isnan(v)):
+                cells.append("")
+            elif c in formats:
+                cells.append(formats[c].format(v))
+            else:
+                cells.append(str(v))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _interval(df: pd.DataFrame, col: str, lo: str, hi: str, fmt: str) -> list[str]:
+    out = []
+    for v, a, b in zip(df[col], df[lo], df[hi], strict=True):
+        if not (isinstance(v, float) and math.isfinite(v)):
+            out.append("")
+        elif math.isfinite(a) and math.isfinite(b):
+            out.append(f"{fmt.format(v)} [{fmt.format(a)}, {fmt.format(b)}]")
+        else:
+            out.append(fmt.format(v))
+    return out
+
+
+def summary_markdown(summary: pd.DataFrame, columns: Sequence[str] | None = None) -> str:
+    """The readable view of a summary: estimates with their intervals side by side."""
+    view = pd.DataFrame({"arm": summary["arm"], "leads": summary["n"],
+                         "patients": summary["conversions"]})  # fmt: skip
+    view["conversion"] = _interval(summary, "conversion_rate", "conversion_rate_ci_lower",
+                                   "conversion_rate_ci_upper", "{:.1%}")  # fmt: skip
+    view["abs lift"] = _interval(summary, "abs_lift", "abs_lift_ci_lower", "abs_lift_ci_upper",
+                                 "{:+.1%}")  # fmt: skip
+    view["rel lift"] = _interval(summary, "rel_lift", "rel_lift_ci_lower", "rel_lift_ci_upper",
+                                 "{:+.0%}")  # fmt: skip
+    if "marketing_cost_per_conversion_usd" in summary:
+        view["marketing $/patient"] = _interval(
+            summary, "marketing_cost_per_conversion_usd",
+            "marketing_cost_per_conversion_ci_lower", "marketing_cost_per_conversion_ci_upper",
+            "${:,.0f}",
+        )  # fmt: skip
+    view["full $/patient"] = _interval(summary, "cost_per_conversion_usd",
+                                       "cost_per_conversion_ci_lower",
+                                       "cost_per_conversion_ci_upper", "${:,.0f}")  # fmt: skip
+    view["p (adj.)"] = [f"{p:.3g}" if isinstance(p, float) and math.isfinite(p) else ""
+                        for p in summary["p_value_adjusted"]]  # fmt: skip
+    if columns:
+        view = view[list(columns)]
+    return markdown_table(view)
