@@ -32,12 +32,14 @@ class StrictModel(BaseModel):
 
 
 def _is_number(annotation: Any) -> bool:
-    """``int``, ``float`` or an optional one."""
+    """``int``, ``float`` or an optional one (possibly ``Annotated``)."""
+    if get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
     if annotation in (int, float):
         return True
     if get_origin(annotation) in (Union, types.UnionType):
         args = [a for a in get_args(annotation) if a is not type(None)]
-        return bool(args) and all(a in (int, float) for a in args)
+        return bool(args) and all(_is_number(a) for a in args)
     return False
 
 
