@@ -504,8 +504,9 @@ def monitor(
         ``p_value`` is the nominal two-sided pooled z-test; ``p_value_adjusted`` is the
         stagewise-ordering p-value for obf/pocock (Armitage; valid at the look where the test
         stops), the always-valid p-value for msprt, and the nominal one for naive. The
-        intervals are repeated confidence intervals for obf/pocock (Jennison & Turnbull
-        1989), a confidence sequence for msprt and plain Wald intervals for naive. ``stop``
+        intervals (Agresti-Caffo adjusted) are repeated confidence intervals for obf/pocock
+        (Jennison & Turnbull 1989), a confidence sequence for msprt and single-look
+        intervals for naive. ``stop``
         is True from the first look that crosses its boundary on: the rule says stop there.
         ``alpha_spent`` is the cumulative spending-function value for obf/pocock, the exact
         false-positive probability accumulated by naive peeking at these fractions, and NaN
@@ -527,9 +528,13 @@ def monitor(
     t = _fractions(looks, totals, planned_looks, max_information, required=gs)
 
     z = two_proportion_z(n_c, x_c, n_t, x_t)
-    rate_c, rate_t = x_c / n_c, x_t / n_t
-    lift = rate_t - rate_c
-    se = np.sqrt(rate_c * (1 - rate_c) / n_c + rate_t * (1 - rate_t) / n_t)
+    lift = x_t / n_t - x_c / n_c
+    # Intervals use the Agresti-Caffo adjustment (one success and one failure added to each
+    # arm): a look with 0 conversions would otherwise get a zero-width interval that a
+    # confidence sequence, intersected over looks, could never recover from.
+    adj_c, adj_t = (x_c + 1) / (n_c + 2), (x_t + 1) / (n_t + 2)
+    centre = adj_t - adj_c
+    se = np.sqrt(adj_c * (1 - adj_c) / (n_c + 2) + adj_t * (1 - adj_t) / (n_t + 2))
     p_nominal = 2.0 * norm.sf(np.abs(z))
     n_eff = effective_n(n_c, n_t)
 
@@ -540,13 +545,12 @@ def monitor(
         _, _, tail = _walk(t, lambda k, dens: boundary[k], observed=z)
         before = np.concatenate(([0.0], np.cumsum(bounds.crossing_probability)[:-1]))
         p_adjusted = np.minimum(1.0, before + tail)
-        half = boundary * se
-        lower, upper = lift - half, lift + half
+        lower, upper = centre - boundary * se, centre + boundary * se
     elif method == "naive":
         boundary = np.full(len(looks), norm.isf(alpha / 2.0))
         spent = np.cumsum(crossing_probabilities(boundary, t))
         p_adjusted = p_nominal.copy()
-        lower, upper = lift - boundary * se, lift + boundary * se
+        lower, upper = centre - boundary * se, centre + boundary * se
     else:
         tau = (
             msprt_tau
@@ -559,8 +563,8 @@ def monitor(
         spent = np.full(len(looks), np.nan)
         p_adjusted = always_valid_p_values(z, n_eff, tau)
         # A confidence sequence stays valid when intersected over looks.
-        lower = np.maximum.accumulate(lift - boundary * se)
-        upper = np.minimum.accumulate(lift + boundary * se)
+        lower = np.maximum.accumulate(centre - boundary * se)
+        upper = np.minimum.accumulate(centre + boundary * se)
 
     crossed = np.abs(z) >= boundary
     stop = np.logical_or.accumulate(crossed)
