@@ -23,9 +23,13 @@ def print_json(obj: Any) -> None:
 def progress_bar(desc: str, total: float = 1.0, unit: str = "") -> Iterator[tqdm]:
     """A tqdm bar on stderr, silent when stderr is not a terminal (CI, pipes)."""
     bar = tqdm(
-        total=total, desc=desc, unit=unit, disable=not sys.stderr.isatty(), leave=False,
+        total=total,
+        desc=desc,
+        unit=unit,
+        disable=not sys.stderr.isatty(),
+        leave=False,
         bar_format="{l_bar}{bar}| {elapsed}<{remaining}",
-    )  # fmt: skip
+    )
     try:
         yield bar
     finally:

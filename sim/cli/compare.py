@@ -15,9 +15,10 @@ from sim.experiment.tables import summary_markdown
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "compare", help="compare strategies in a scenario",
+        "compare",
+        help="compare strategies in a scenario",
         description="Compare strategies (named after their files) against a control.",
-    )  # fmt: skip
+    )
     p.add_argument("scenario", type=Path)
     p.add_argument("strategies", nargs="+", type=Path, metavar="STRATEGY")
     p.add_argument("--control", help="control arm (default: the first strategy)")
@@ -43,14 +44,23 @@ def run(args: argparse.Namespace) -> int:
     for path in args.strategies:
         strategy = load_strategy(path)
         if strategy.name in arms:
-            raise InputError(str(path), f"arm name {strategy.name!r} is given twice; each "
-                             "strategy must have its own name")  # fmt: skip
+            raise InputError(
+                str(path),
+                f"arm name {strategy.name!r} is given twice; each strategy must have its own name",
+            )
         arms[strategy.name] = strategy
     control = args.control or next(iter(arms))
     if control not in arms:
         raise InputError("--control", f"{control!r} is not an arm; arms: {', '.join(arms)}")
-    exp = Experiment(scenario, arms, control=control, design=args.design,
-                     replications=args.replications, seed=args.seed, alpha=args.alpha)  # fmt: skip
+    exp = Experiment(
+        scenario,
+        arms,
+        control=control,
+        design=args.design,
+        replications=args.replications,
+        seed=args.seed,
+        alpha=args.alpha,
+    )
     with progress_bar("compare", total=args.replications, unit="rep") as bar:
         done = 0
 
@@ -60,15 +70,24 @@ def run(args: argparse.Namespace) -> int:
             bar.n = done
             bar.refresh()
 
-        result = exp.run(args.workers, executor=args.executor, scheduler=args.scheduler,
-                         on_result=tick)  # fmt: skip
+        result = exp.run(
+            args.workers, executor=args.executor, scheduler=args.scheduler, on_result=tick
+        )
     summary = result.summary()
     if args.json:
-        print_json({"design": args.design, "replications": args.replications,
-                    "seed": args.seed, "control": control,
-                    "comparisons": to_jsonable(summary.to_dict(orient="records"))})  # fmt: skip
+        print_json(
+            {
+                "design": args.design,
+                "replications": args.replications,
+                "seed": args.seed,
+                "control": control,
+                "comparisons": to_jsonable(summary.to_dict(orient="records")),
+            }
+        )
     else:
-        print(f"{args.design} design, {args.replications} replications, seed {args.seed}, "
-              f"control {control}\n")  # fmt: skip
+        print(
+            f"{args.design} design, {args.replications} replications, seed {args.seed}, "
+            f"control {control}\n"
+        )
         print(summary_markdown(summary))
     return 0

@@ -13,8 +13,11 @@ DEMO_SUITE = Path("experiments") / "seed_claims.toml"
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("demo", help="run the seed-claims suite and print where the report is",
-                       description=f"Runs {DEMO_SUITE} (from the project folder).")  # fmt: skip
+    p = sub.add_parser(
+        "demo",
+        help="run the seed-claims suite and print where the report is",
+        description=f"Runs {DEMO_SUITE} (from the project folder).",
+    )
     add_run_options(p)
     p.set_defaults(handler=run, scheduler=None)
 

@@ -17,9 +17,10 @@ from sim.world.model import simulate
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "run", help="simulate one strategy in a scenario",
+        "run",
+        help="simulate one strategy in a scenario",
         description="Simulate one world and print its summary; --out writes the per-lead table.",
-    )  # fmt: skip
+    )
     p.add_argument("scenario", help="scenario TOML, e.g. configs/scenarios/medical_practice.toml")
     p.add_argument("strategy", help="strategy TOML, e.g. configs/strategies/stage_nurture.toml")
     p.add_argument("--seed", type=_seed, default=0, help="root seed (default 0)")

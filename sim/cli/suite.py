@@ -15,17 +15,19 @@ from sim.experiment.tables import summary_markdown
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "suite", help="run experiment suites (exit 1 if an expectation fails)",
+        "suite",
+        help="run experiment suites (exit 1 if an expectation fails)",
         description="Run suites into the results store and check their expectations.",
-    )  # fmt: skip
+    )
     p.add_argument("suites", nargs="+", type=Path, metavar="SUITE.toml")
     add_run_options(p)
     p.set_defaults(handler=run)
 
 
 def add_run_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--results", type=Path, default=Path("results"),
-                   help="results root (default: results/)")  # fmt: skip
+    p.add_argument(
+        "--results", type=Path, default=Path("results"), help="results root (default: results/)"
+    )
     p.add_argument("--workers", type=positive_int, help="processes (default: all cores)")
     p.add_argument("--executor", choices=("local", "dask", "serial"), default="local")
     p.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
@@ -66,10 +68,15 @@ def run_one(suite, args: argparse.Namespace) -> SuiteRun:
             bar.refresh()
 
         outcome = run_suite(
-            suite, args.results, workers=args.workers, executor=args.executor,
-            scheduler=args.scheduler, resume=args.resume, keep_leads=args.keep_leads,
+            suite,
+            args.results,
+            workers=args.workers,
+            executor=args.executor,
+            scheduler=args.scheduler,
+            resume=args.resume,
+            keep_leads=args.keep_leads,
             progress=progress,
-        )  # fmt: skip
+        )
     print_outcome(outcome)
     return outcome
 
@@ -77,8 +84,7 @@ def run_one(suite, args: argparse.Namespace) -> SuiteRun:
 def print_outcome(outcome: SuiteRun) -> None:
     c = outcome.suite.config
     reused = f", {outcome.reused} reused" if outcome.reused else ""
-    print(f"## {c.name}: {c.design} design, {c.replications} replications{reused}, "
-          f"seed {c.seed}")  # fmt: skip
+    print(f"## {c.name}: {c.design} design, {c.replications} replications{reused}, seed {c.seed}")
     if c.description:
         print(c.description.strip())
     print()

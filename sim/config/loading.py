@@ -57,10 +57,11 @@ def build(model: type[M], data: Mapping[str, Any], where: str) -> M:
     >>> from sim.config.strategy import Fees
     >>> build(Fees, {"platform_usd_per_month": 10}, "s.toml").platform_usd_per_month
     10.0
-    >>> build(Fees, {"platfrom_usd_per_month": 10}, "s.toml")
-    Traceback (most recent call last):
-    ...
-    sim.errors.InputError: s.toml: platfrom_usd_per_month: unknown key (did you mean 'platform_usd_per_month'?); allowed: content_usd_per_month, platform_usd_per_month
+    >>> try:
+    ...     build(Fees, {"platfrom_usd_per_month": 10}, "s.toml")
+    ... except InputError as exc:
+    ...     print(exc.where, "|", exc.problem.split(";")[0])
+    s.toml: platfrom_usd_per_month | unknown key (did you mean 'platform_usd_per_month'?)
     """
     try:
         return model.model_validate(dict(data))

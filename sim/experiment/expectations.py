@@ -16,8 +16,7 @@ from pydantic import Field, model_validator
 
 from sim.config.base import StrictModel
 
-RULES = ("between", "ci_excludes", "ci_includes", "ci_above", "ci_below", "above_arm",
-         "below_arm")  # fmt: skip
+RULES = ("between", "ci_excludes", "ci_includes", "ci_above", "ci_below", "above_arm", "below_arm")
 
 
 class Expect(StrictModel):
@@ -113,8 +112,12 @@ def evaluate(expect: Expect, summary: pd.DataFrame) -> Outcome:
         )
     else:
         x = getattr(expect, rule)
-        text = {"ci_excludes": "CI excludes", "ci_includes": "CI includes",
-                "ci_above": "CI above", "ci_below": "CI below"}[rule] + f" {x:g}"  # fmt: skip
+        text = {
+            "ci_excludes": "CI excludes",
+            "ci_includes": "CI includes",
+            "ci_above": "CI above",
+            "ci_below": "CI below",
+        }[rule] + f" {x:g}"
         if lo is not None and hi is not None:
             held = {
                 "ci_excludes": not lo <= x <= hi,
@@ -124,5 +127,13 @@ def evaluate(expect: Expect, summary: pd.DataFrame) -> Outcome:
             }[rule]
         else:
             text += " (no interval)"
-    return Outcome(expect.description or f"{expect.arm} {expect.metric} {text}", expect.arm,
-                   expect.metric, text, value, lo, hi, bool(held))  # fmt: skip
+    return Outcome(
+        expect.description or f"{expect.arm} {expect.metric} {text}",
+        expect.arm,
+        expect.metric,
+        text,
+        value,
+        lo,
+        hi,
+        bool(held),
+    )

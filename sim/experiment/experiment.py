@@ -50,9 +50,12 @@ class ExperimentResult:
     def summary(self, alpha: float | None = None, adjust: str | None = None) -> pd.DataFrame:
         """Each arm vs the control, in the analysis vocabulary (one row per arm)."""
         out = summarize_replications(
-            self.per_replication, self.control, alpha=alpha or self.alpha,
-            adjust=adjust or self.adjust, arms=list(dict.fromkeys(self.per_replication["arm"])),
-        )  # fmt: skip
+            self.per_replication,
+            self.control,
+            alpha=alpha or self.alpha,
+            adjust=adjust or self.adjust,
+            arms=list(dict.fromkeys(self.per_replication["arm"])),
+        )
         if self.sweep:
             out["sweep_parameter"] = self.sweep["parameter"]
             out["sweep_value"] = out["arm"].map(self.sweep["values"])
@@ -114,7 +117,7 @@ class Experiment:
                 self.seed,
                 r,
                 self.keep_leads,
-            )  # fmt: skip
+            )
             for r in range(self.replications)
         ]
 
@@ -134,8 +137,9 @@ class Experiment:
         """
         results: dict[int, dict[str, Any]] = dict(done or {})
         todo = [t for t in self.tasks() if t.replication not in results]
-        for i, res in run_tasks(run_replication, todo, executor=executor, workers=workers,
-                                scheduler=scheduler):  # fmt: skip
+        for i, res in run_tasks(
+            run_replication, todo, executor=executor, workers=workers, scheduler=scheduler
+        ):
             r = todo[i].replication
             results[r] = res
             if on_result is not None:
@@ -150,7 +154,12 @@ class Experiment:
         if self.keep_leads and all("leads" in res for res in ordered):
             leads = pd.concat([res["leads"] for res in ordered], ignore_index=True)
         return ExperimentResult(
-            control=self.control, design=self.design, per_replication=reps,
-            curves=merge_curves([res["curves"] for res in ordered]), leads=leads,
-            alpha=self.alpha, adjust=self.adjust, sweep=self.sweep,
-        )  # fmt: skip
+            control=self.control,
+            design=self.design,
+            per_replication=reps,
+            curves=merge_curves([res["curves"] for res in ordered]),
+            leads=leads,
+            alpha=self.alpha,
+            adjust=self.adjust,
+            sweep=self.sweep,
+        )

@@ -20,14 +20,34 @@ from sim.world.model import Arm, simulate
 
 #: Per-replication columns (replications.csv), in order.
 REPLICATION_COLUMNS = (
-    "arm", "replication", "n", "conversions", "conversion_rate", "booked", "lost",
-    "unsubscribed", "complained", "emails_sent", "cost_acquisition_usd", "cost_email_usd",
-    "cost_sales_usd", "cost_fixed_usd", "cost_total_usd", "marketing_cost_per_conversion_usd",
-    "cost_per_conversion_usd", "abs_lift", "rel_lift",
-)  # fmt: skip
+    "arm",
+    "replication",
+    "n",
+    "conversions",
+    "conversion_rate",
+    "booked",
+    "lost",
+    "unsubscribed",
+    "complained",
+    "emails_sent",
+    "cost_acquisition_usd",
+    "cost_email_usd",
+    "cost_sales_usd",
+    "cost_fixed_usd",
+    "cost_total_usd",
+    "marketing_cost_per_conversion_usd",
+    "cost_per_conversion_usd",
+    "abs_lift",
+    "rel_lift",
+)
 
-_SUMS = ("cost_acquisition_usd", "cost_email_usd", "cost_sales_usd", "cost_fixed_usd",
-         "cost_total_usd")  # fmt: skip
+_SUMS = (
+    "cost_acquisition_usd",
+    "cost_email_usd",
+    "cost_sales_usd",
+    "cost_fixed_usd",
+    "cost_total_usd",
+)
 
 
 @dataclass(frozen=True)
@@ -110,7 +130,7 @@ def arm_rows(
 
 def arm_curves(leads: pd.DataFrame, arms: Sequence[str], window_days: float) -> dict[str, Any]:
     """Cumulative event counts by whole day since arrival, and funnel counts, per arm."""
-    days = int(math.ceil(window_days))
+    days = math.ceil(window_days)
     bins = np.arange(days + 2) - 0.5  # bin k counts events in (k - 1/2, k + 1/2]
     out: dict[str, Any] = {}
     groups = dict(tuple(leads.groupby("arm", sort=False)))
@@ -119,8 +139,11 @@ def arm_curves(leads: pd.DataFrame, arms: Sequence[str], window_days: float) -> 
         if g is None:
             g = leads.iloc[0:0]
         curves: dict[str, Any] = {"n": len(g)}
-        for cause, col in (("patient", "days_to_convert"), ("lost", "days_to_lost"),
-                           ("unsubscribed", "days_to_unsubscribe")):  # fmt: skip
+        for cause, col in (
+            ("patient", "days_to_convert"),
+            ("lost", "days_to_lost"),
+            ("unsubscribed", "days_to_unsubscribe"),
+        ):
             t = g[col].to_numpy()
             t = np.ceil(t[~np.isnan(t)])
             counts, _ = np.histogram(t, bins=bins)
@@ -142,14 +165,16 @@ def merge_curves(parts: Sequence[dict[str, Any]]) -> dict[str, Any]:
     total: dict[str, Any] = {}
     for part in parts:
         for arm, c in part.items():
-            t = total.setdefault(arm, {"n": 0, "patient": None, "lost": None,
-                                       "unsubscribed": None, "funnel": {}})  # fmt: skip
+            t = total.setdefault(
+                arm, {"n": 0, "patient": None, "lost": None, "unsubscribed": None, "funnel": {}}
+            )
             t["n"] += c["n"]
             for cause in ("patient", "lost", "unsubscribed"):
                 t[cause] = (
-                    list(c[cause]) if t[cause] is None
+                    list(c[cause])
+                    if t[cause] is None
                     else [a + b for a, b in zip(t[cause], c[cause], strict=True)]
-                )  # fmt: skip
+                )
             for k, v in c["funnel"].items():
                 t["funnel"][k] = t["funnel"].get(k, 0) + v
     return total

@@ -19,8 +19,19 @@ from sim.experiment.jsonable import to_jsonable
 from sim.experiment.store import RunStore, config_hash
 from sim.experiment.suite import Suite
 
-PACKAGES = ("nurture-lab", "simpy", "numpy", "scipy", "statsmodels", "pandas", "pydantic",
-            "plotly", "pyarrow", "dask", "distributed")  # fmt: skip
+PACKAGES = (
+    "nurture-lab",
+    "simpy",
+    "numpy",
+    "scipy",
+    "statsmodels",
+    "pandas",
+    "pydantic",
+    "plotly",
+    "pyarrow",
+    "dask",
+    "distributed",
+)
 
 
 @dataclass
@@ -55,7 +66,7 @@ def resolved_config(suite: Suite) -> dict[str, Any]:
                 "weight": a.weight,
                 "strategy": a.strategy.model_dump(mode="json"),
                 "scenario_overrides": dict(a.scenario_overrides),
-            }  # fmt: skip
+            }
             for a in suite.arms
         ],
     }
@@ -64,10 +75,17 @@ def resolved_config(suite: Suite) -> dict[str, Any]:
 def experiment_for(suite: Suite, keep_leads: bool = False) -> Experiment:
     c = suite.config
     return Experiment(
-        suite.scenario, {a.name: a for a in suite.arms}, control=c.control, design=c.design,
-        replications=c.replications, seed=c.seed, keep_leads=keep_leads, alpha=c.alpha,
-        adjust=c.adjust, sweep=suite.sweep_info(),
-    )  # fmt: skip
+        suite.scenario,
+        {a.name: a for a in suite.arms},
+        control=c.control,
+        design=c.design,
+        replications=c.replications,
+        seed=c.seed,
+        keep_leads=keep_leads,
+        alpha=c.alpha,
+        adjust=c.adjust,
+        sweep=suite.sweep_info(),
+    )
 
 
 def run_suite(
@@ -103,13 +121,19 @@ def run_suite(
         if progress is not None:
             progress(finished, total)
 
-    result = exp.run(workers, executor=executor, scheduler=scheduler, done=done,
-                     on_result=checkpoint)  # fmt: skip
+    result = exp.run(
+        workers, executor=executor, scheduler=scheduler, done=done, on_result=checkpoint
+    )
     summary = result.summary()
     outcomes = [evaluate(e, summary) for e in suite.config.expect]
 
-    outputs = ["replications.csv", "summary.csv", "summary.json", "curves.json",
-               "expectations.json"]  # fmt: skip
+    outputs = [
+        "replications.csv",
+        "summary.csv",
+        "summary.json",
+        "curves.json",
+        "expectations.json",
+    ]
     store.write_csv("replications.csv", result.per_replication)
     store.write_csv("summary.csv", summary)
     store.write_json("summary.json", to_jsonable(summary.to_dict(orient="records")))
@@ -143,7 +167,7 @@ def run_suite(
                 "sweep_value": a.sweep_value,
             }
             for a in suite.arms
-        ],  # fmt: skip
+        ],
         "scenario_file": str(suite.scenario_file),
         "scenario": resolved["scenario"],
         "strategies": {a["name"]: a["strategy"] for a in resolved["arms"]},
@@ -194,8 +218,14 @@ def versions() -> dict[str, str]:
 def git_commit() -> str | None:
     here = Path(__file__).resolve().parent
     try:
-        res = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
-                             text=True, timeout=5, check=False)  # fmt: skip
+        res = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=here,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return res.stdout.strip() or None if res.returncode == 0 else None

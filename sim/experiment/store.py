@@ -59,8 +59,9 @@ class RunStore:
         try:
             self.reps_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise InputError(f"--results {self.root}", f"cannot create {self.dir} "
-                             f"({exc.strerror})") from None  # fmt: skip
+            raise InputError(
+                f"--results {self.root}", f"cannot create {self.dir} ({exc.strerror})"
+            ) from None
         if not os.access(self.dir, os.W_OK):
             raise InputError(f"--results {self.root}", f"{self.dir} is not writable")
         self.sweep_temporaries()
@@ -80,10 +81,17 @@ class RunStore:
     def save_replication(self, r: int, result: dict[str, Any], run_hash: str) -> None:
         if "leads" in result:
             leads: pd.DataFrame = result["leads"]
-            atomic_write_with(self.reps_dir / f"rep-{r:05d}.parquet",
-                              lambda tmp: leads.to_parquet(tmp, index=False))  # fmt: skip
-        payload = {"schema": SCHEMA, "hash": run_hash, "replication": r,
-                   "rows": result["rows"], "curves": result["curves"]}  # fmt: skip
+            atomic_write_with(
+                self.reps_dir / f"rep-{r:05d}.parquet",
+                lambda tmp: leads.to_parquet(tmp, index=False),
+            )
+        payload = {
+            "schema": SCHEMA,
+            "hash": run_hash,
+            "replication": r,
+            "rows": result["rows"],
+            "curves": result["curves"],
+        }
         # The JSON is written last: its presence means the replication is complete.
         atomic_write_text(self.rep_path(r), json.dumps(payload, allow_nan=True) + "\n")
 
@@ -113,8 +121,9 @@ class RunStore:
 
     # -- final outputs --------------------------------------------------------------------
     def write_csv(self, name: str, df: pd.DataFrame) -> None:
-        atomic_write_with(self.dir / name,
-                          lambda tmp: df.to_csv(tmp, index=False, float_format="%.10g"))  # fmt: skip
+        atomic_write_with(
+            self.dir / name, lambda tmp: df.to_csv(tmp, index=False, float_format="%.10g")
+        )
 
     def write_json(self, name: str, obj: Any) -> None:
         atomic_write_text(self.dir / name, json.dumps(obj, indent=2, allow_nan=False) + "\n")

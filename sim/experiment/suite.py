@@ -116,8 +116,9 @@ class Suite:
                 param = c.sweep.parameter
                 if param.startswith("scenario."):
                     strat = load_strategy(f).model_copy(update={"name": name})
-                    spec = ArmSpec(name, strat, 1.0, {param[len("scenario."):]: value}, str(f),
-                                   value)  # fmt: skip
+                    spec = ArmSpec(
+                        name, strat, 1.0, {param[len("scenario.") :]: value}, str(f), value
+                    )
                     self._check_overrides(spec, "sweep.parameter")
                 else:
                     strat = load_strategy(f, {param: value}).model_copy(update={"name": name})
@@ -125,14 +126,18 @@ class Suite:
                 self.arms.append(spec)
                 self.sweep_values[name] = value
         if c.design == "split" and any(a.scenario_overrides for a in self.arms):
-            raise InputError(f"{where}: design", "'split' shares one world: arms cannot "
-                             "change the scenario (use design = 'paired')")  # fmt: skip
+            raise InputError(
+                f"{where}: design",
+                "'split' shares one world: arms cannot change the scenario (use design = 'paired')",
+            )
 
     def _file(self, base: Path, rel: str, key: str) -> Path:
         p = (base / rel) if not Path(rel).is_absolute() else Path(rel)
         if not p.is_file():
-            raise InputError(f"{self.path}: {key}", f"{rel!r}: no such file (paths are "
-                             f"relative to the suite's folder {base})")  # fmt: skip
+            raise InputError(
+                f"{self.path}: {key}",
+                f"{rel!r}: no such file (paths are relative to the suite's folder {base})",
+            )
         return p
 
     def _check_overrides(self, spec: ArmSpec, key: str) -> None:

@@ -21,17 +21,42 @@ from statsmodels.stats.multitest import multipletests
 
 #: The summary columns: the analysis vocabulary, then the extras a suite reports.
 SUMMARY_COLUMNS = (
-    "arm", "control", "n", "conversions", "conversion_rate", "conversion_rate_ci_lower",
-    "conversion_rate_ci_upper", "abs_lift", "abs_lift_ci_lower", "abs_lift_ci_upper",
-    "rel_lift", "rel_lift_ci_lower", "rel_lift_ci_upper", "cost_per_conversion_usd",
-    "cost_per_conversion_ci_lower", "cost_per_conversion_ci_upper", "p_value",
-    "p_value_adjusted", "method", "marketing_cost_per_conversion_usd",
-    "marketing_cost_per_conversion_ci_lower", "marketing_cost_per_conversion_ci_upper",
-    "booked_rate", "lost_rate", "unsubscribe_rate", "complaint_rate", "emails_per_lead",
-    "cost_acquisition_per_conversion_usd", "cost_email_per_conversion_usd",
-    "cost_sales_per_conversion_usd", "cost_fixed_per_conversion_usd", "replications", "note",
-    "sweep_parameter", "sweep_value",
-)  # fmt: skip
+    "arm",
+    "control",
+    "n",
+    "conversions",
+    "conversion_rate",
+    "conversion_rate_ci_lower",
+    "conversion_rate_ci_upper",
+    "abs_lift",
+    "abs_lift_ci_lower",
+    "abs_lift_ci_upper",
+    "rel_lift",
+    "rel_lift_ci_lower",
+    "rel_lift_ci_upper",
+    "cost_per_conversion_usd",
+    "cost_per_conversion_ci_lower",
+    "cost_per_conversion_ci_upper",
+    "p_value",
+    "p_value_adjusted",
+    "method",
+    "marketing_cost_per_conversion_usd",
+    "marketing_cost_per_conversion_ci_lower",
+    "marketing_cost_per_conversion_ci_upper",
+    "booked_rate",
+    "lost_rate",
+    "unsubscribe_rate",
+    "complaint_rate",
+    "emails_per_lead",
+    "cost_acquisition_per_conversion_usd",
+    "cost_email_per_conversion_usd",
+    "cost_sales_per_conversion_usd",
+    "cost_fixed_per_conversion_usd",
+    "replications",
+    "note",
+    "sweep_parameter",
+    "sweep_value",
+)
 
 
 class Ratio(NamedTuple):
@@ -108,10 +133,15 @@ def summarize_replications(
         rate = ratio(conv, n)
         lo, hi, _ = t_interval(rate.estimate, rate.influence, alpha)
         row = {
-            "arm": arm, "control": control, "n": int(n.sum()), "conversions": int(conv.sum()),
-            "conversion_rate": rate.estimate, "conversion_rate_ci_lower": lo,
-            "conversion_rate_ci_upper": hi, "replications": r_count,
-        }  # fmt: skip
+            "arm": arm,
+            "control": control,
+            "n": int(n.sum()),
+            "conversions": int(conv.sum()),
+            "conversion_rate": rate.estimate,
+            "conversion_rate_ci_lower": lo,
+            "conversion_rate_ci_upper": hi,
+            "replications": r_count,
+        }
         cpc = ratio(g["cost_total_usd"].to_numpy(float), conv)
         row["cost_per_conversion_usd"] = cpc.estimate
         row["cost_per_conversion_ci_lower"], row["cost_per_conversion_ci_upper"], _ = t_interval(
@@ -124,23 +154,39 @@ def summarize_replications(
             row["marketing_cost_per_conversion_ci_upper"],
             _,
         ) = t_interval(mkt.estimate, mkt.influence, alpha)
-        for name, col in (("booked_rate", "booked"), ("lost_rate", "lost"),
-                          ("unsubscribe_rate", "unsubscribed"), ("complaint_rate", "complained"),
-                          ("emails_per_lead", "emails_sent")):  # fmt: skip
+        for name, col in (
+            ("booked_rate", "booked"),
+            ("lost_rate", "lost"),
+            ("unsubscribe_rate", "unsubscribed"),
+            ("complaint_rate", "complained"),
+            ("emails_per_lead", "emails_sent"),
+        ):
             row[name] = ratio(g[col].to_numpy(float), n).estimate
         for part in ("acquisition", "email", "sales", "fixed"):
             row[f"cost_{part}_per_conversion_usd"] = ratio(
                 g[f"cost_{part}_usd"].to_numpy(float), conv
             ).estimate
         if arm == control:
-            row.update(dict.fromkeys(
-                ("abs_lift", "abs_lift_ci_lower", "abs_lift_ci_upper", "rel_lift",
-                 "rel_lift_ci_lower", "rel_lift_ci_upper", "p_value"), math.nan))  # fmt: skip
+            row.update(
+                dict.fromkeys(
+                    (
+                        "abs_lift",
+                        "abs_lift_ci_lower",
+                        "abs_lift_ci_upper",
+                        "rel_lift",
+                        "rel_lift_ci_lower",
+                        "rel_lift_ci_upper",
+                        "p_value",
+                    ),
+                    math.nan,
+                )
+            )
             row["method"] = ""
             row["note"] = "control"
         else:
-            row |= _lift(rate, ratio(base["conversions"].to_numpy(float),
-                                     base["n"].to_numpy(float)), alpha)  # fmt: skip
+            row |= _lift(
+                rate, ratio(base["conversions"].to_numpy(float), base["n"].to_numpy(float)), alpha
+            )
             row["method"] = "replication-t" if r_count >= 2 else ""
             row["note"] = "" if r_count >= 2 else "one replication: no interval across replications"
         rows.append(row)
@@ -166,8 +212,7 @@ def _lift(t: Ratio, c: Ratio, alpha: float) -> dict[str, float]:
             "rel_lift_ci_upper": math.exp(lhi) - 1.0 if math.isfinite(lhi) else math.nan,
         }
     else:
-        out |= {"rel_lift": math.nan, "rel_lift_ci_lower": math.nan,
-                "rel_lift_ci_upper": math.nan}  # fmt: skip
+        out |= {"rel_lift": math.nan, "rel_lift_ci_lower": math.nan, "rel_lift_ci_upper": math.nan}
     return out
 
 

@@ -21,12 +21,13 @@ def markdown_table(df: pd.DataFrame, formats: dict[str, str] | None = None) -> s
     formats = formats or {}
     cols = list(df.columns)
     numeric = [pd.api.types.is_numeric_dtype(df[c]) for c in cols]
-    lines = ["| " + " | ".join(cols) + " |",
-             "|" + "|".join("---:" if num else "---" for num in numeric) + "|"]  # fmt: skip
-    for _, row in df.iterrows():
+    lines = [
+        "| " + " | ".join(cols) + " |",
+        "|" + "|".join("---:" if num else "---" for num in numeric) + "|",
+    ]
+    for values in zip(*(df[c].tolist() for c in cols), strict=True):
         cells = []
-        for c in cols:
-            v = row[c]
+        for c, v in zip(cols, values, strict=True):
             if v is None or (isinstance(v, float) and math.isnan(v)):
                 cells.append("")
             elif c in formats:
@@ -51,25 +52,37 @@ def _interval(df: pd.DataFrame, col: str, lo: str, hi: str, fmt: str) -> list[st
 
 def summary_markdown(summary: pd.DataFrame, columns: Sequence[str] | None = None) -> str:
     """The readable view of a summary: estimates with their intervals side by side."""
-    view = pd.DataFrame({"arm": summary["arm"], "leads": summary["n"],
-                         "patients": summary["conversions"]})  # fmt: skip
-    view["conversion"] = _interval(summary, "conversion_rate", "conversion_rate_ci_lower",
-                                   "conversion_rate_ci_upper", "{:.1%}")  # fmt: skip
-    view["abs lift"] = _interval(summary, "abs_lift", "abs_lift_ci_lower", "abs_lift_ci_upper",
-                                 "{:+.1%}")  # fmt: skip
-    view["rel lift"] = _interval(summary, "rel_lift", "rel_lift_ci_lower", "rel_lift_ci_upper",
-                                 "{:+.0%}")  # fmt: skip
+    view = pd.DataFrame(
+        {"arm": summary["arm"], "leads": summary["n"], "patients": summary["conversions"]}
+    )
+    view["conversion"] = _interval(
+        summary, "conversion_rate", "conversion_rate_ci_lower", "conversion_rate_ci_upper", "{:.1%}"
+    )
+    view["abs lift"] = _interval(
+        summary, "abs_lift", "abs_lift_ci_lower", "abs_lift_ci_upper", "{:+.1%}"
+    )
+    view["rel lift"] = _interval(
+        summary, "rel_lift", "rel_lift_ci_lower", "rel_lift_ci_upper", "{:+.0%}"
+    )
     if "marketing_cost_per_conversion_usd" in summary:
         view["marketing $/patient"] = _interval(
-            summary, "marketing_cost_per_conversion_usd",
-            "marketing_cost_per_conversion_ci_lower", "marketing_cost_per_conversion_ci_upper",
+            summary,
+            "marketing_cost_per_conversion_usd",
+            "marketing_cost_per_conversion_ci_lower",
+            "marketing_cost_per_conversion_ci_upper",
             "${:,.0f}",
-        )  # fmt: skip
-    view["full $/patient"] = _interval(summary, "cost_per_conversion_usd",
-                                       "cost_per_conversion_ci_lower",
-                                       "cost_per_conversion_ci_upper", "${:,.0f}")  # fmt: skip
-    view["p (adj.)"] = [f"{p:.3g}" if isinstance(p, float) and math.isfinite(p) else ""
-                        for p in summary["p_value_adjusted"]]  # fmt: skip
+        )
+    view["full $/patient"] = _interval(
+        summary,
+        "cost_per_conversion_usd",
+        "cost_per_conversion_ci_lower",
+        "cost_per_conversion_ci_upper",
+        "${:,.0f}",
+    )
+    view["p (adj.)"] = [
+        f"{p:.3g}" if isinstance(p, float) and math.isfinite(p) else ""
+        for p in summary["p_value_adjusted"]
+    ]
     if columns:
         view = view[list(columns)]
     return markdown_table(view)

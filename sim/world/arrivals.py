@@ -76,7 +76,7 @@ def _office_weighted(
 
     Within each kind of time the intensity is flat. Office time is resolved per minute.
     """
-    minutes = int(round(DAYS_PER_MONTH * 1440))
+    minutes = round(DAYS_PER_MONTH * 1440)
     grid = start + (np.arange(minutes) + 0.5) / 1440.0
     inside = hours.is_open_array(grid)
     n_in = int((rng.random(n) < share).sum()) if inside.any() and (~inside).any() else 0
@@ -84,10 +84,12 @@ def _office_weighted(
     if n_in == 0 and not (inside.any() and (~inside).any()):
         picks = rng.integers(0, minutes, n)
     else:
-        picks = np.concatenate([
-            pools[0][rng.integers(0, len(pools[0]), n_in)],
-            pools[1][rng.integers(0, len(pools[1]), n - n_in)],
-        ])  # fmt: skip
+        picks = np.concatenate(
+            [
+                pools[0][rng.integers(0, len(pools[0]), n_in)],
+                pools[1][rng.integers(0, len(pools[1]), n - n_in)],
+            ]
+        )
     return start + (picks + rng.random(n)) / 1440.0
 
 

@@ -146,5 +146,9 @@ def open_delay(de: Draws) -> float:
 
 def emailable(lead: Lead, t: float) -> bool:
     """Still gets email: in its window, subscribed, not known to have booked."""
-    return t <= lead.end and lead.unsub_t > t and lead.booked_t > t and lead.state not in (
-        BOOKED, PATIENT)  # fmt: skip
+    return (
+        t <= lead.end
+        and lead.unsub_t > t
+        and lead.booked_t > t
+        and lead.state not in (BOOKED, PATIENT)
+    )

@@ -71,10 +71,20 @@ class Lead:
         "vol",
         "vol_t",
         "wait",
-    )  # fmt: skip
+    )
 
-    def __init__(self, lead_id: int, arm, source: int, arrived: float, stage: int,
-                 intent: float, affinity: float, journey: Draws, p: WorldParams) -> None:  # fmt: skip
+    def __init__(
+        self,
+        lead_id: int,
+        arm,
+        source: int,
+        arrived: float,
+        stage: int,
+        intent: float,
+        affinity: float,
+        journey: Draws,
+        p: WorldParams,
+    ) -> None:
         self.id = lead_id
         self.arm = arm
         self.source = source

@@ -101,9 +101,10 @@ class World:
         cum[-1] = 1.0
         self.assignment = np.searchsorted(cum, self.traits.assign_u, side="right").astype(np.int16)
         self.table = LeadTable(
-            len(self.arrivals.day), [a.name for a in self.arms],
+            len(self.arrivals.day),
+            [a.name for a in self.arms],
             [s.name for s in scenario.sources],
-        )  # fmt: skip
+        )
         self.closing: dict[int, list[Lead]] = {}
         self.end_day = scenario.total_days + scenario.window_days
 
@@ -120,8 +121,17 @@ class World:
         for i, t in enumerate(days):
             yield env.timeout(t - env.now)
             arm = arms[assignment[i]]
-            lead = Lead(i, arm, sources[i], t, stages[i], intents[i], affinities[i],
-                        streams.draws(i, "journey"), p)  # fmt: skip
+            lead = Lead(
+                i,
+                arm,
+                sources[i],
+                t,
+                stages[i],
+                intents[i],
+                affinities[i],
+                streams.draws(i, "journey"),
+                p,
+            )
             self.closing.setdefault(math.floor(lead.end) + 1, []).append(lead)
             if arm.emails:
                 self.mailbox.schedule(lead, mail.first_due_day(lead, arm, p))

@@ -63,8 +63,9 @@ class SalesTeam:
         decay = 2.0 ** (-days_since_trigger / self.half_life)
         return self.reach_max * (self.reach_floor + (1.0 - self.reach_floor) * decay)
 
-    def call(self, lead: Lead, trigger: float, plan: CallParams, arm: ArmParams,
-             ds: Draws) -> Generator[simpy.Event, object, None]:  # fmt: skip
+    def call(
+        self, lead: Lead, trigger: float, plan: CallParams, arm: ArmParams, ds: Draws
+    ) -> Generator[simpy.Event, object, None]:
         """The call process: attempts until reached, given up, or the lead is out of reach."""
         env, p = self.env, self.p
         lead.call_gen += 1
@@ -135,9 +136,8 @@ class SalesTeam:
                 lead.push_away(t, ds.next() < self.push_lost, p)
             elif u < self.push_aw + self.adv_aw:
                 lead.advance_one(t, p)
-        elif state == DORMANT:
-            if ds.next() < self.revive_dormant:
-                lead.revive(t, p)
+        elif state == DORMANT and ds.next() < self.revive_dormant:
+            lead.revive(t, p)
         if state != LOST:
             # The conversation tells the strategy the stage; sales has just spoken to the
             # lead, so becoming decision-ready here needs no further hand-off call.

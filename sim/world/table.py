@@ -16,11 +16,29 @@ from sim.world.lead import LOST, PATIENT, Lead
 from sim.world.params import ArmParams
 from sim.world.records import FINAL_STATES, LEAD_COLUMNS, STAGES
 
-_FLOATS = ("arrived_day", "days_to_book", "days_to_convert", "days_to_lost",
-           "days_to_unsubscribe", "first_response_hours", "sales_wait_hours", "intent",
-           "email_affinity", "cost_sales_usd")  # fmt: skip
-_INTS = ("lead_id", "emails_sent", "emails_delivered", "emails_opened", "emails_clicked",
-         "revived", "pushed_away", "sales_attempts", "sales_reached")  # fmt: skip
+_FLOATS = (
+    "arrived_day",
+    "days_to_book",
+    "days_to_convert",
+    "days_to_lost",
+    "days_to_unsubscribe",
+    "first_response_hours",
+    "sales_wait_hours",
+    "intent",
+    "email_affinity",
+    "cost_sales_usd",
+)
+_INTS = (
+    "lead_id",
+    "emails_sent",
+    "emails_delivered",
+    "emails_opened",
+    "emails_clicked",
+    "revived",
+    "pushed_away",
+    "sales_attempts",
+    "sales_reached",
+)
 _CODES = ("arm", "source", "initial_stage", "max_stage", "final_state")
 _BOOLS = ("booked", "converted", "unsubscribed", "complained", "handed_off")
 
@@ -101,11 +119,14 @@ class LeadTable:
         src_cost = np.array([s.cost_per_lead_usd for s in scenario.sources])
         arm_code = self.c["arm"]
         counts = np.bincount(arm_code, minlength=len(arms))
-        fixed_per_lead = np.array([
-            a.fees_per_month * scenario.months * float(w) / counts[a.index]
-            if counts[a.index] else 0.0
-            for a, w in zip(arms, weights, strict=True)
-        ])  # fmt: skip
+        fixed_per_lead = np.array(
+            [
+                a.fees_per_month * scenario.months * float(w) / counts[a.index]
+                if counts[a.index]
+                else 0.0
+                for a, w in zip(arms, weights, strict=True)
+            ]
+        )
         cost_acq = src_cost[self.c["source"]]
         cost_email = self.i["emails_sent"] * scenario.costs.email_usd
         cost_sales = self.f["cost_sales_usd"]
