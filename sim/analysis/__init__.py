@@ -1,0 +1,102 @@
+"""A/B analysis of outcome tables: conversion lift and cost per conversion with intervals.
+
+Pure statistics on per-arm sufficient statistics (numpy, scipy, statsmodels, pandas); works
+on simulated and real data alike and never imports the simulation.
+
+Example:
+    >>> import pandas as pd
+    >>> from sim.analysis import compare
+    >>> df = pd.DataFrame({"arm": ["a"] * 4 + ["b"] * 4,
+    ...                    "converted": [1, 0, 0, 0, 1, 1, 0, 0],
+    ...                    "cost_total_usd": [9.0, 4.0, 4.0, 4.0, 9.0, 9.0, 4.0, 4.0]})
+    >>> result = compare(df, control="a")
+    >>> result.comparisons[["arm", "abs_lift", "rel_lift"]].to_dict("records")
+    [{'arm': 'b', 'abs_lift': 0.25, 'rel_lift': 1.0}]
+"""
+
+from sim.analysis.bootstrap import bootstrap_cpc
+from sim.analysis.comparison import (
+    ARM_COLUMNS,
+    EXTRA_COLUMNS,
+    GUARDRAIL_COLUMNS,
+    VOCABULARY,
+    Comparison,
+    compare,
+    compare_arms,
+)
+from sim.analysis.cost import (
+    CPC_METHODS,
+    DEFAULT_CPC_METHOD,
+    Sums,
+    cost_per_conversion_difference,
+    cost_per_conversion_interval,
+    cost_per_conversion_ratio,
+)
+from sim.analysis.interval import Interval, Test
+from sim.analysis.markdown import markdown_table
+from sim.analysis.multiple import ADJUST_METHODS, adjust_p_values
+from sim.analysis.paired import (
+    PAIRED_DIFF_METHODS,
+    PairedStats,
+    paired_compare,
+    paired_compare_arms,
+    paired_diff_interval,
+    paired_ratio_interval,
+)
+from sim.analysis.proportions import RATE_METHODS, rate_interval
+from sim.analysis.replications import summarize_replications
+from sim.analysis.srm import SampleRatioCheck, SampleRatioMismatchWarning, sample_ratio_check
+from sim.analysis.sufficient import ArmStats, group_arm_stats, pool
+from sim.analysis.two_proportions import (
+    DIFF_METHODS,
+    RATIO_METHODS,
+    diff_interval,
+    diff_test,
+    ratio_interval,
+    ratio_test,
+)
+
+# power and sequential:
+
+__all__ = [
+    "ADJUST_METHODS",
+    "ARM_COLUMNS",
+    "CPC_METHODS",
+    "DEFAULT_CPC_METHOD",
+    "DIFF_METHODS",
+    "EXTRA_COLUMNS",
+    "GUARDRAIL_COLUMNS",
+    "PAIRED_DIFF_METHODS",
+    "RATE_METHODS",
+    "RATIO_METHODS",
+    "VOCABULARY",
+    "ArmStats",
+    "Comparison",
+    "Interval",
+    "PairedStats",
+    "SampleRatioCheck",
+    "SampleRatioMismatchWarning",
+    "Sums",
+    "Test",
+    "adjust_p_values",
+    "bootstrap_cpc",
+    "compare",
+    "compare_arms",
+    "cost_per_conversion_difference",
+    "cost_per_conversion_interval",
+    "cost_per_conversion_ratio",
+    "diff_interval",
+    "diff_test",
+    "group_arm_stats",
+    "markdown_table",
+    "paired_compare",
+    "paired_compare_arms",
+    "paired_diff_interval",
+    "paired_ratio_interval",
+    "pool",
+    "rate_interval",
+    "ratio_interval",
+    "ratio_test",
+    "sample_ratio_check",
+    "summarize_replications",
+]

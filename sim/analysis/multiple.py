@@ -1,0 +1,46 @@
+"""Multiple-comparison adjustment of the p-values of several arms versus one control.
+
+Thin wrapper over :func:`statsmodels.stats.multitest.multipletests` that leaves ``NaN``
+p-values (degenerate comparisons) out of the family instead of poisoning it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from statsmodels.stats.multitest import multipletests
+
+from sim.analysis.interval import check_method
+
+#: Adjustment names and the statsmodels method each maps to (None = no adjustment).
+ADJUST_METHODS: dict[str, str | None] = {
+    "holm": "holm",
+    "bh": "fdr_bh",
+    "benjamini-hochberg": "fdr_bh",
+    "bonferroni": "bonferroni",
+    "none": None,
+}
+
+
+def adjust_p_values(p_values: Any, method: str = "holm") -> np.ndarray:
+    """Adjusted p-values (Holm by default, ``bh`` for Benjamini-Hochberg false discovery rate).
+
+    Args:
+        p_values: raw p-values; ``NaN`` entries stay ``NaN`` and do not count in the family.
+        method: one of :data:`ADJUST_METHODS`.
+
+    Example:
+        >>> adjust_p_values([0.01, 0.04, float("nan")]).round(3).tolist()
+        [0.02, 0.04, nan]
+        >>> adjust_p_values([0.01, 0.04, 0.03], "bh").round(3).tolist()
+        [0.03, 0.04, 0.04]
+    """
+    name = check_method("adjust", method, tuple(ADJUST_METHODS))
+    p = np.asarray(p_values, dtype=float).copy()
+    finite = np.isfinite(p)
+    sm_method = ADJUST_METHODS[name]
+    if sm_method is None or not finite.any():
+        return p
+    p[finite] = multipletests(p[finite], method=sm_method)[1]
+    return p
