@@ -6,8 +6,9 @@ alpha = 0.05, SE = 0.00154: a valid rule must stay within alpha + 2 SE = 0.0531,
 peeking (a 5% test at each of 6 looks) is shown above alpha + 3 SE = 0.0546 — in fact near
 0.15.
 
-Run as a script to print the table recorded in docs/sequential.md:
-    .venv/bin/python tests/validation/test_sequential_peeking.py
+Run as a script to print the table recorded in docs/sequential.md (optionally with another
+number of replications as the argument):
+    .venv/bin/python tests/validation/test_sequential_peeking.py [REPS]
 """
 
 from __future__ import annotations
@@ -161,13 +162,14 @@ def _power_and_duration(p_c: float, p_t: float, per_arm: int, looks: int, reps: 
     return out
 
 
-def _report() -> None:  # pragma: no cover - prints the table for docs/sequential.md
-    print(f"alpha = {ALPHA}, {REPS:,} simulated A/A experiments per row, SE = {SE:.5f}")
-    print(f"valid if <= alpha + 2 SE = {ALPHA + 2 * SE:.4f}\n")
+def _report(reps: int = REPS) -> None:  # pragma: no cover - the table in docs/sequential.md
+    se = math.sqrt(ALPHA * (1 - ALPHA) / reps)
+    print(f"alpha = {ALPHA}, {reps:,} simulated A/A experiments per row, SE = {se:.5f}")
+    print(f"valid if <= alpha + 2 SE = {ALPHA + 2 * se:.4f}\n")
     print("| scenario | OBF | Pocock | mSPRT | naive peeking | final look only |")
     print("|---|---|---|---|---|---|")
     for scenario in (MONTHLY_SMALL, MONTHLY_LARGE, WEEKLY):
-        r = false_positive_rates(scenario)
+        r = false_positive_rates(scenario, reps)
         cells = " | ".join(
             f"{r[k]:.4f}" for k in ("obf", "pocock", "msprt", "naive", "final look only")
         )
@@ -179,9 +181,11 @@ def _report() -> None:  # pragma: no cover - prints the table for docs/sequentia
     print("n = 1,094 per arm for 80% power): power, mean months until the test stops\n")
     print("| rule | power | mean months to stop |")
     print("|---|---|---|")
-    for name, (power, months) in _power_and_duration(0.20, 0.25, 183, 6).items():
+    for name, (power, months) in _power_and_duration(0.20, 0.25, 183, 6, reps).items():
         print(f"| {name} | {power:.4f} | {months:.2f} |")
 
 
 if __name__ == "__main__":  # pragma: no cover
-    _report()
+    import sys
+
+    _report(int(sys.argv[1]) if len(sys.argv) > 1 else REPS)
