@@ -74,23 +74,40 @@ def _office_weighted(
 ) -> np.ndarray:
     """``n`` times in the month from ``start``: a ``share`` in office hours, the rest outside.
 
-    Within each kind of time the intensity is flat. Office time is resolved per minute.
+    Within each kind of time the intensity is flat: a position is drawn uniformly over the
+    total length of office (or other) time and mapped through the intervals' cumulative
+    lengths, which is exact.
     """
-    minutes = round(DAYS_PER_MONTH * 1440)
-    grid = start + (np.arange(minutes) + 0.5) / 1440.0
-    inside = hours.is_open_array(grid)
-    n_in = int((rng.random(n) < share).sum()) if inside.any() and (~inside).any() else 0
-    pools = (np.flatnonzero(inside), np.flatnonzero(~inside))
-    if n_in == 0 and not (inside.any() and (~inside).any()):
-        picks = rng.integers(0, minutes, n)
-    else:
-        picks = np.concatenate(
-            [
-                pools[0][rng.integers(0, len(pools[0]), n_in)],
-                pools[1][rng.integers(0, len(pools[1]), n - n_in)],
-            ]
-        )
-    return start + (picks + rng.random(n)) / 1440.0
+    end = start + DAYS_PER_MONTH
+    inside, outside = _office_intervals(start, end, hours)
+    if not len(inside) or not len(outside):
+        return start + DAYS_PER_MONTH * rng.random(n)
+    n_in = int((rng.random(n) < share).sum())
+    u = rng.random(n)
+    return np.concatenate([_place(u[:n_in], inside), _place(u[n_in:], outside)])
+
+
+def _office_intervals(start: float, end: float, hours: WorkingHours) -> tuple[np.ndarray, ...]:
+    """Office-hour intervals within [start, end) and the complement, as (k, 2) arrays."""
+    cuts = []
+    for day in range(int(np.floor(start)), int(np.ceil(end)) + 1):
+        if day % 7 < hours.workdays:
+            a, b = max(day + hours.open, start), min(day + hours.close, end)
+            if a < b:
+                cuts.append((a, b))
+    inside = np.array(cuts, dtype=float).reshape(-1, 2)
+    edges = np.concatenate([[start], inside.ravel(), [end]]).reshape(-1, 2)
+    outside = edges[edges[:, 1] > edges[:, 0]]
+    return inside, outside
+
+
+def _place(u: np.ndarray, intervals: np.ndarray) -> np.ndarray:
+    """Map uniforms in [0, 1) to uniform positions over a union of intervals."""
+    lengths = intervals[:, 1] - intervals[:, 0]
+    cum = np.cumsum(lengths)
+    x = u * cum[-1]
+    k = np.minimum(np.searchsorted(cum, x, side="right"), len(cum) - 1)
+    return intervals[k, 0] + (x - (cum[k] - lengths[k]))
 
 
 def draw_traits(scenario: Scenario, arrivals: Arrivals, streams: LeadStreams) -> Traits:
