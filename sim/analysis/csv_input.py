@@ -1,0 +1,205 @@
+"""Reading an outcome CSV into per-arm sufficient statistics in bounded memory.
+
+The file is read in chunks (``pandas.read_csv(chunksize=...)``) of only the needed columns, as
+text, so every value is checked with a message that names its row; each chunk is reduced to
+:class:`~sim.analysis.sufficient.ArmStats` per arm and added to the running totals. Memory is
+one chunk plus a few numbers per arm, whatever the file size. Bootstrap intervals need per-unit
+data: with ``keep_samples`` only the outcome (1 byte) and the cost (8 bytes) of each row are
+kept, as compact arrays per arm.
+
+Rows are numbered as a spreadsheet shows them: the header is row 1, so the first data row is
+row 2 (blank lines count as rows, and are refused as missing values).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.analysis.columns import ALLOWED_BINARY
+from sim.analysis.sufficient import ArmStats, group_arm_stats, pool
+from sim.errors import InputError
+
+_TRUE = ("1", "true", "yes")
+_FALSE = ("0", "false", "no")
+ROW_CONVENTION = "rows counted as in a spreadsheet, header = row 1"
+
+
+@dataclass(frozen=True)
+class CsvSummary:
+    """What :func:`read_outcome_csv` found.
+
+    Attributes:
+        stats: ``{arm: ArmStats}`` in order of first appearance.
+        rows: data rows read.
+        samples: per-arm ``(converted, cost)`` arrays when ``keep_samples`` (else ``None``).
+    """
+
+    stats: dict[str, ArmStats]
+    rows: int
+    samples: dict[str, tuple[np.ndarray, np.ndarray]] | None = None
+
+
+def read_outcome_csv(
+    path: str | os.PathLike[str],
+    *,
+    arm_col: str,
+    converted_col: str,
+    cost_col: str | None = None,
+    keep_samples: bool = False,
+    chunksize: int = 200_000,
+) -> CsvSummary:
+    """Per-arm sufficient statistics of a CSV with one row per unit.
+
+    Args:
+        path: the CSV file (UTF-8, a byte-order mark is fine).
+        arm_col: column naming each row's arm.
+        converted_col: 0/1 outcome; ``0/1``, ``true/false`` or ``yes/no`` in any case.
+        cost_col: per-unit cost in USD, a number >= 0 (optional).
+        keep_samples: also keep per-unit (converted, cost) arrays per arm, for the bootstrap.
+        chunksize: rows per chunk.
+
+    Raises:
+        InputError: missing file, a directory, not UTF-8, no header, missing columns, no data
+            rows, or a bad value (naming the row and column, and what is allowed).
+    """
+    file = Path(path)
+    where = str(path)
+    _check_file(file, where)
+    header = _header(file, where)
+    needed = [arm_col, converted_col] + ([cost_col] if cost_col else [])
+    missing = [c for c in dict.fromkeys(needed) if c not in header]
+    if missing:
+        plural = "s" if len(missing) > 1 else ""
+        raise InputError(
+            where,
+            f"missing column{plural} {', '.join(repr(c) for c in missing)}; "
+            f"available columns: {', '.join(header) or '(none)'}",
+        )
+    parts: list[dict[str, ArmStats]] = []
+    kept: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
+    rows = 0
+    reader = pd.read_csv(
+        file,
+        usecols=list(dict.fromkeys(needed)),
+        dtype=str,
+        keep_default_na=False,
+        skip_blank_lines=False,
+        chunksize=chunksize,
+        encoding="utf-8-sig",
+    )
+    try:
+        for chunk in reader:
+            first_row = rows + 2  # spreadsheet row of the chunk's first data row
+            arms = _arms(chunk, arm_col, where, first_row)
+            converted = _converted(chunk, converted_col, where, first_row)
+            cost = _cost(chunk, cost_col, where, first_row) if cost_col else None
+            part = group_arm_stats(arms, converted, cost)
+            parts.append(part)
+            if keep_samples:
+                for label in part:
+                    mask = arms.to_numpy() == label
+                    c = cost[mask] if cost is not None else np.full(int(mask.sum()), np.nan)
+                    kept.setdefault(label, []).append((converted[mask], c))
+            rows += len(chunk)
+    except UnicodeDecodeError as exc:
+        raise InputError(where, _not_utf8(file, exc)) from None
+    except pd.errors.ParserError as exc:
+        raise InputError(where, f"malformed CSV: {exc}".rstrip()) from None
+    finally:
+        reader.close()
+    if rows == 0:
+        raise InputError(where, "no data rows: the file has a header but no rows below it")
+    samples = None
+    if keep_samples:
+        samples = {
+            label: (
+                np.concatenate([y for y, _ in pieces]),
+                np.concatenate([c for _, c in pieces]),
+            )
+            for label, pieces in kept.items()
+        }
+    return CsvSummary(pool(parts), rows, samples)
+
+
+def _check_file(file: Path, where: str) -> None:
+    if file.is_dir():
+        raise InputError(where, "is a directory, not a CSV file")
+    if not file.exists():
+        raise InputError(where, "no such file")
+    if not os.access(file, os.R_OK):
+        raise InputError(where, "cannot be read (permission denied)")
+
+
+def _header(file: Path, where: str) -> list[str]:
+    try:
+        frame = pd.read_csv(file, nrows=0, encoding="utf-8-sig")
+    except pd.errors.EmptyDataError:
+        raise InputError(where, "the file is empty: expected a header row and data rows") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(where, _not_utf8(file, exc)) from None
+    except pd.errors.ParserError as exc:
+        raise InputError(where, f"malformed CSV header: {exc}".rstrip()) from None
+    return [str(c) for c in frame.columns]
+
+
+def _arms(chunk: pd.DataFrame, col: str, where: str, first_row: int) -> pd.Series:
+    arms = chunk[col].fillna("").str.strip()
+    empty = (arms == "").to_numpy()
+    if empty.any():
+        _bad(where, first_row, empty, col, chunk[col], "an arm name (not empty)")
+    return arms
+
+
+def _converted(chunk: pd.DataFrame, col: str, where: str, first_row: int) -> np.ndarray:
+    text = chunk[col].fillna("").str.strip().str.lower()
+    is_true = text.isin(_TRUE).to_numpy()
+    bad = ~(is_true | text.isin(_FALSE).to_numpy())
+    if bad.any():
+        _bad(where, first_row, bad, col, chunk[col], ALLOWED_BINARY + " (any case)")
+    return is_true
+
+
+def _cost(chunk: pd.DataFrame, col: str, where: str, first_row: int) -> np.ndarray:
+    values = pd.to_numeric(chunk[col].fillna("").str.strip(), errors="coerce").to_numpy(float)
+    bad = ~(np.isfinite(values) & (values >= 0))
+    if bad.any():
+        _bad(where, first_row, bad, col, chunk[col], "a cost in USD, a number >= 0")
+    return values
+
+
+def _bad(
+    where: str, first_row: int, bad: np.ndarray, col: str, raw: pd.Series, allowed: str
+) -> None:
+    i = int(np.argmax(bad))
+    value = raw.iloc[i]
+    shown = "an empty value" if pd.isna(value) or str(value).strip() == "" else repr(value)
+    raise InputError(
+        f"{where}: row {first_row + i} ({ROW_CONVENTION}), column {col!r}",
+        f"{shown} is not allowed: use {allowed}",
+    )
+
+
+def _not_utf8(file: Path, exc: UnicodeDecodeError) -> str:
+    """Describe the first non-UTF-8 line (found by a second, line-by-line pass)."""
+    bad_byte = exc.object[exc.start : exc.start + 1].hex() if exc.object else "?"
+    line_no = _first_bad_line(file)
+    at = f"line {line_no}" if line_no else "the file"
+    return (
+        f"{at} is not UTF-8 text (byte 0x{bad_byte}): save the file as UTF-8 (CSV UTF-8 in "
+        "a spreadsheet)"
+    )
+
+
+def _first_bad_line(file: Path) -> int | None:
+    with file.open("rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                return number
+    return None
