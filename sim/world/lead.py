@@ -43,8 +43,10 @@ class Lead:
         "clicked",
         "complained",
         "convert_t",
+        "de",
         "delivered",
         "dj",
+        "ds",
         "emails",
         "end",
         "first_call_t",
@@ -94,6 +96,7 @@ class Lead:
         self.intent = intent
         self.affinity = affinity
         self.dj = journey
+        self.de = self.ds = None  # email and sales draws, made when first needed
         self.booked_t = self.convert_t = self.lost_t = self.unsub_t = INF
         self.first_call_t = INF
         self.emails = self.delivered = self.opened = self.clicked = 0

@@ -20,7 +20,7 @@ from sim.config.scenario import DAYS_PER_MONTH, Scenario
 from sim.config.strategy import Strategy
 from sim.world import email as mail
 from sim.world.arrivals import draw_arrivals, draw_traits
-from sim.world.lead import BOOKED, Lead
+from sim.world.lead import BOOKED, INF, Lead
 from sim.world.params import arm_params, world_params
 from sim.world.sales import SalesTeam
 from sim.world.streams import CHUNK, LeadStreams
@@ -141,64 +141,59 @@ class World:
                 streams.release_before(i)
 
     def _sales_draws(self, lead: Lead):
-        ds = self._ds.get(lead.id)
+        ds = lead.ds
         if ds is None:
-            ds = self._ds[lead.id] = self.streams.draws(lead.id, "sales")
+            ds = lead.ds = self.streams.draws(lead.id, "sales")
         return ds
-
-    def _email_draws(self, lead: Lead):
-        de = self._de.get(lead.id)
-        if de is None:
-            de = self._de[lead.id] = self.streams.draws(lead.id, "email")
-        return de
 
     def _daily(self, progress):
         env, p, mailbox, table = self.env, self.p, self.mailbox, self.table
         hour = p.send_hour / 24.0
         last_day = math.ceil(self.end_day) + 1
         step = max(1, last_day // 100)
+        send = self._send
         for day in range(last_day + 1):
             t = day + hour
             if t > env.now:
                 yield env.timeout(t - env.now)
             for lead in mailbox.pop(day):
-                if lead.next_due != day:
-                    continue  # rescheduled since
-                self._send(lead, t, day)
+                if lead.next_due == day and t <= lead.end:
+                    send(lead, t, day)
             for lead in self.closing.pop(day, ()):
                 lead.advance_to(lead.end, p)
                 lead.call_gen += 1  # calls still pending for it stop
                 table.add(lead)
-                self._ds.pop(lead.id, None)
-                self._de.pop(lead.id, None)
+                lead.dj = lead.de = lead.ds = None
             if progress is not None and day % step == 0:
                 progress(min(1.0, day / last_day))
 
     def _send(self, lead: Lead, t: float, day: int) -> None:
         p = self.p
-        if t > lead.end:
-            return
         lead.advance_to(t, p)
-        if not mail.emailable(lead, t):
+        # Still emailable: subscribed, and not known to have booked.
+        if lead.unsub_t <= t or lead.booked_t <= t:  # a patient booked first
             return
         arm = lead.arm
-        de = self._email_draws(lead)
+        de = lead.de
+        if de is None:
+            de = lead.de = self.streams.draws(lead.id, "email")
         self.emails_sent += 1
-        ready = mail.send(lead, t, day, arm, p, de)
-        if ready and arm.on_handoff.enabled and not lead.known_booked:
-            lead.handed_off = True
-            trigger = t + mail.open_delay(de)
-            self.env.process(
-                self.sales.call(lead, trigger, arm.on_handoff, arm, self._sales_draws(lead))
-            )
+        if mail.send(lead, t, day, arm, p, de) and arm.on_handoff.enabled:
+            if lead.booked_t == INF:
+                lead.handed_off = True
+                trigger = t + mail.open_delay(de)
+                self.env.process(
+                    self.sales.call(lead, trigger, arm.on_handoff, arm, self._sales_draws(lead))
+                )
         if lead.emails < arm.max_emails and lead.unsub_t > t and lead.state != BOOKED:
-            gap = max(arm.interval[lead.belief], arm.min_between)
-            self.mailbox.schedule(lead, day + gap)
+            gap = arm.interval[lead.belief]
+            if gap < arm.min_between:
+                gap = arm.min_between
+            lead.next_due = day + gap
+            self.mailbox.due[day + gap].append(lead)
 
     def run(self, progress: Callable[[float], None] | None = None) -> WorldResult:
         started = time.perf_counter()
-        self._ds: dict[int, object] = {}
-        self._de: dict[int, object] = {}
         self.env.process(self._arrive())
         self.env.process(self._daily(progress))
         self.env.run()
