@@ -17,7 +17,7 @@ from array import array
 import numpy as np
 
 #: Purposes with their own streams, and how many uniforms a lead's row holds for each.
-PURPOSES: dict[str, int] = {"traits": 4, "journey": 12, "email": 48, "sales": 16}
+PURPOSES: dict[str, int] = {"traits": 4, "journey": 12, "email": 96, "sales": 24}
 PURPOSE_INDEX = {name: i for i, name in enumerate(PURPOSES)}
 #: The arrival stream (times and sources) is keyed after the per-lead purposes.
 ARRIVALS_KEY = len(PURPOSES)

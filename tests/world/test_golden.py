@@ -1,0 +1,45 @@
+"""Golden per-lead outputs: optimisations of the world must not change a single number.
+
+The hashes were pinned before the hot path was optimised; any change to them must be a
+deliberate change of the model (say so in the commit), never a side effect of speed work.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+import sim
+
+ROOT = Path(__file__).resolve().parents[2]
+
+GOLDEN = {
+    # strategy-seed: sha256 of the per-lead CSV of a 3-month default world
+    "fast_response-1": "94ef760f3c5ada21656104f4d8761dbef089afd5276d1ac46a09dee187ff4852",
+    "fast_response-2": "aad84712fb568147aa5583fc022c6376c38b3938c141755997634fae663476db",
+    "hard_sell-1": "4a2aabf0d666a6a6022eb3f2b9140e99d7fbb181d720dfde8812e82b74a58eaa",
+    "hard_sell-2": "7f2d07cca088bf30bca1272669847bda6710833d351f74b9d4a7fc41545b432f",
+    "newsletter-1": "6e4281bc58d85711324b883c700c4b2787f5805174522b9b666044c54529459d",
+    "newsletter-2": "d70609088fbbd41e16ac1a4438f8dfb6971944a8f48ba1b12c35773f31539f85",
+    "no_nurture-1": "fa0e066c8d112f4e32cc76bbf4f16720d01abc82c3e86c84caebe1d6f94dbb4a",
+    "no_nurture-2": "f19fadc2756361ca746d5287ae156aa6851474a640da02a053f2b521519b701c",
+    "stage_nurture-1": "ca3b922f9c9d91e871f7a64f5ed7c751cb1ed168670ab658d1e2e6166fb00b84",
+    "stage_nurture-2": "29eb600e311d094756cb3a8ac834b01af2030a89423bb6d81b08ad63dc9c880f",
+}
+
+
+def leads_hash(strategy: str, seed: int) -> str:
+    scenario = sim.load_scenario(ROOT / "configs/scenarios/medical_practice.toml", {"months": 3})
+    result = sim.simulate(
+        scenario, sim.load_strategy(ROOT / f"configs/strategies/{strategy}.toml"), seed
+    )
+    text = result.leads.to_csv(index=False, float_format="%.12g")
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@pytest.mark.parametrize("key", sorted(GOLDEN))
+def test_per_lead_outputs_match_the_pinned_golden_hashes(key):
+    strategy, seed = key.rsplit("-", 1)
+    assert leads_hash(strategy, int(seed)) == GOLDEN[key]
