@@ -51,10 +51,35 @@ class SuiteRun:
         return all(o.held for o in self.outcomes)
 
 
+def model_code_hash() -> str:
+    """Hash of the source that turns configs into numbers (world, config, replication).
+
+    Part of the run id, so ``--resume`` never mixes replications made by different code.
+    """
+    import hashlib
+
+    import sim
+
+    base = Path(sim.__file__).resolve().parent
+    files = sorted(
+        [
+            *base.glob("world/*.py"),
+            *base.glob("config/*.py"),
+            base / "experiment" / "replication.py",
+        ]
+    )
+    h = hashlib.sha256()
+    for f in files:
+        h.update(f.name.encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
 def resolved_config(suite: Suite) -> dict[str, Any]:
     """Everything that determines the numbers, as plain data."""
     c = suite.config
     return {
+        "model_code": model_code_hash(),
         "design": c.design,
         "replications": c.replications,
         "seed": c.seed,
