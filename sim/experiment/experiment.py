@@ -20,6 +20,9 @@ from typing import Any
 
 import pandas as pd
 
+from sim.analysis.comparison import Comparison, compare_arms
+from sim.analysis.paired import PairedStats, paired_compare_arms
+from sim.analysis.sufficient import ArmStats, pool
 from sim.config import Scenario, Strategy
 from sim.experiment.arms import ArmSpec, as_arm
 from sim.experiment.executors import run_tasks
@@ -34,6 +37,16 @@ from sim.experiment.summary import summarize_replications
 DESIGNS = ("paired", "split")
 
 
+def pool_pairs(parts) -> dict[str, PairedStats]:
+    """Add per-replication paired statistics arm by arm."""
+    total: dict[str, PairedStats] = {}
+    for part in parts:
+        for arm, d in part.items():
+            ps = PairedStats(d["n"], tuple(d["sums"]), tuple(tuple(r) for r in d["cross"]))
+            total[arm] = total[arm] + ps if arm in total else ps
+    return total
+
+
 @dataclass
 class ExperimentResult:
     """What an experiment returns."""
@@ -46,6 +59,24 @@ class ExperimentResult:
     alpha: float = 0.05
     adjust: str = "holm"
     sweep: dict[str, Any] = field(default_factory=dict)
+    stats: dict[str, ArmStats] = field(default_factory=dict)
+    pairs: dict[str, PairedStats] = field(default_factory=dict)
+    weights: dict[str, float] = field(default_factory=dict)
+
+    def pooled(self, **options: Any) -> Comparison:
+        """The pooled per-lead analysis: every lead of every replication as one sample.
+
+        Paired designs use the pairing lead by lead (Tango's interval for the difference);
+        split designs compare independent arms (Newcombe) and check the sample ratio against
+        the allocation weights. Options go to :func:`sim.analysis.compare_arms` or
+        :func:`sim.analysis.paired_compare_arms`.
+        """
+        options.setdefault("alpha", self.alpha)
+        options.setdefault("adjust", self.adjust)
+        if self.design == "paired" and self.pairs:
+            return paired_compare_arms(self.pairs, self.control, **options)
+        options.setdefault("expected_weights", self.weights or None)
+        return compare_arms(self.stats, self.control, **options)
 
     def summary(self, alpha: float | None = None, adjust: str | None = None) -> pd.DataFrame:
         """Each arm vs the control, in the analysis vocabulary (one row per arm)."""
@@ -153,6 +184,10 @@ class Experiment:
         leads = None
         if self.keep_leads and all("leads" in res for res in ordered):
             leads = pd.concat([res["leads"] for res in ordered], ignore_index=True)
+        stats = pool([{a: ArmStats(**d) for a, d in res["stats"].items()} for res in ordered])
+        pairs: dict[str, PairedStats] = {}
+        if self.design == "paired":
+            pairs = pool_pairs(res["pairs"] for res in ordered)
         return ExperimentResult(
             control=self.control,
             design=self.design,
@@ -162,4 +197,7 @@ class Experiment:
             alpha=self.alpha,
             adjust=self.adjust,
             sweep=self.sweep,
+            stats=stats,
+            pairs=pairs,
+            weights={a.name: a.weight for a in self.arm_specs},
         )

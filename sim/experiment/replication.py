@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.analysis.paired import PairedStats
+from sim.analysis.sufficient import group_arm_stats
 from sim.config import Scenario
 from sim.experiment.arms import ArmSpec
 from sim.world.model import Arm, simulate
@@ -84,11 +86,15 @@ def run_replication(task: ReplicationTask) -> dict[str, Any]:
     else:  # pragma: no cover - validated by the suite loader
         raise ValueError(f"unknown design {task.design!r}")
     rows = arm_rows(leads, [a.name for a in task.arms], task.control, task.replication)
+    names = [a.name for a in task.arms]
     out: dict[str, Any] = {
         "replication": task.replication,
         "rows": rows,
-        "curves": arm_curves(leads, [a.name for a in task.arms], task.scenario.window_days),
+        "curves": arm_curves(leads, names, task.scenario.window_days),
+        "stats": arm_stats(leads, names),
     }
+    if task.design == "paired":
+        out["pairs"] = paired_stats(leads, names, task.control)
     if task.keep_leads:
         leads.insert(0, "replication", task.replication)
         out["leads"] = leads
@@ -126,6 +132,41 @@ def arm_rows(
         row["abs_lift"] = t - c
         row["rel_lift"] = t / c - 1.0 if c else math.nan
     return rows
+
+
+def arm_stats(leads: pd.DataFrame, arms: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Per-arm sufficient statistics (for the pooled per-lead analysis), as plain dicts."""
+    stats = group_arm_stats(
+        pd.Categorical(leads["arm"], categories=list(arms)),
+        leads["converted"].to_numpy(),
+        leads["cost_total_usd"].to_numpy(),
+        unsubscribed=leads["unsubscribed"].to_numpy(),
+        complained=leads["complained"].to_numpy(),
+    )
+    return {name: stats[name].to_dict() for name in arms}
+
+
+def paired_stats(
+    leads: pd.DataFrame, arms: Sequence[str], control: str
+) -> dict[str, dict[str, Any]]:
+    """Each arm paired lead by lead with the control (the same lead ids, in order)."""
+    frames = {name: g for name, g in leads.groupby("arm", sort=False)}
+    base = frames[control]
+    out = {}
+    for name in arms:
+        if name == control:
+            continue
+        g = frames[name]
+        if not np.array_equal(g["lead_id"].to_numpy(), base["lead_id"].to_numpy()):
+            raise RuntimeError("paired arms must see the same leads")  # pragma: no cover
+        ps = PairedStats.from_arrays(
+            g["converted"].to_numpy(),
+            base["converted"].to_numpy(),
+            g["cost_total_usd"].to_numpy(),
+            base["cost_total_usd"].to_numpy(),
+        )
+        out[name] = {"n": ps.n, "sums": list(ps.sums), "cross": [list(r) for r in ps.cross]}
+    return out
 
 
 def arm_curves(leads: pd.DataFrame, arms: Sequence[str], window_days: float) -> dict[str, Any]:

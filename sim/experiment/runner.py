@@ -165,6 +165,9 @@ def run_suite(
     days = list(range(len(next(iter(result.curves.values()))["patient"])))
     store.write_json("curves.json", {"days": days, "arms": result.curves})
     store.write_json("expectations.json", to_jsonable([o._asdict() for o in outcomes]))
+    # The pooled per-lead analysis beside the across-replication summary.
+    store.write_json("pooled.json", to_jsonable(result.pooled().to_dict()))
+    outputs.append("pooled.json")
     if keep_leads and result.leads is not None:
         store.write_parquet("leads.parquet", result.leads)
         outputs.append("leads.parquet")

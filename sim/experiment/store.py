@@ -22,7 +22,7 @@ import pandas as pd
 from sim.errors import InputError
 from sim.experiment.atomic import TEMP_PREFIX, atomic_write_text, atomic_write_with
 
-SCHEMA = 1
+SCHEMA = 2
 
 
 def config_hash(resolved: dict[str, Any]) -> str:
@@ -85,13 +85,8 @@ class RunStore:
                 self.reps_dir / f"rep-{r:05d}.parquet",
                 lambda tmp: leads.to_parquet(tmp, index=False),
             )
-        payload = {
-            "schema": SCHEMA,
-            "hash": run_hash,
-            "replication": r,
-            "rows": result["rows"],
-            "curves": result["curves"],
-        }
+        payload = {"schema": SCHEMA, "hash": run_hash, "replication": r}
+        payload |= {k: result[k] for k in ("rows", "curves", "stats", "pairs") if k in result}
         # The JSON is written last: its presence means the replication is complete.
         atomic_write_text(self.rep_path(r), json.dumps(payload, allow_nan=True) + "\n")
 
@@ -110,7 +105,8 @@ class RunStore:
                 continue  # unreadable: run it again
             if payload.get("schema") != SCHEMA or payload.get("hash") != run_hash:
                 continue
-            res = {"replication": r, "rows": payload["rows"], "curves": payload["curves"]}
+            res = {"replication": r}
+            res |= {k: payload[k] for k in ("rows", "curves", "stats", "pairs") if k in payload}
             if with_leads:
                 lp = self.reps_dir / f"rep-{r:05d}.parquet"
                 if not lp.is_file():

@@ -17,7 +17,8 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 from scipy import stats
-from statsmodels.stats.multitest import multipletests
+
+from sim.analysis.multiple import adjust_p_values
 
 #: The summary columns: the analysis vocabulary, then the extras a suite reports.
 SUMMARY_COLUMNS = (
@@ -191,7 +192,8 @@ def summarize_replications(
             row["note"] = "" if r_count >= 2 else "one replication: no interval across replications"
         rows.append(row)
     out = pd.DataFrame(rows)
-    out["p_value_adjusted"] = adjust_p_values(out["p_value"].to_numpy(float), adjust)
+    p = out["p_value"].to_numpy(float)
+    out["p_value_adjusted"] = p if adjust == "none" else adjust_p_values(p, adjust)
     for col in SUMMARY_COLUMNS:
         if col not in out:
             out[col] = math.nan if col != "sweep_parameter" else ""
@@ -213,18 +215,4 @@ def _lift(t: Ratio, c: Ratio, alpha: float) -> dict[str, float]:
         }
     else:
         out |= {"rel_lift": math.nan, "rel_lift_ci_lower": math.nan, "rel_lift_ci_upper": math.nan}
-    return out
-
-
-def adjust_p_values(p: np.ndarray, method: str = "holm") -> np.ndarray:
-    """Holm (default) or Benjamini-Hochberg ("fdr_bh") over the finite p-values.
-
-    >>> adjust_p_values(np.array([np.nan, 0.01, 0.04])).tolist()
-    [nan, 0.02, 0.04]
-    """
-    out = np.full(len(p), math.nan)
-    ok = np.isfinite(p)
-    if ok.any():
-        name = {"holm": "holm", "bh": "fdr_bh", "fdr_bh": "fdr_bh", "none": None}[method]
-        out[ok] = p[ok] if name is None else multipletests(p[ok], method=name)[1]
     return out

@@ -7,35 +7,32 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from sim.analysis.markdown import markdown_table as analysis_markdown
+
 
 def markdown_table(df: pd.DataFrame, formats: dict[str, str] | None = None) -> str:
-    """A GitHub-flavoured markdown table; NaN shows as an empty cell.
+    """A DataFrame as a markdown table; NaN shows as an empty cell.
 
     >>> print(markdown_table(pd.DataFrame({"a": [1, 2], "b": [0.5, float("nan")]}),
     ...                      {"b": "{:.0%}"}))
-    | a | b |
-    |---:|---:|
-    | 1 | 50% |
-    | 2 |  |
+    |   a |   b |
+    |----:|----:|
+    |   1 | 50% |
+    |   2 |     |
     """
     formats = formats or {}
     cols = list(df.columns)
-    numeric = [pd.api.types.is_numeric_dtype(df[c]) for c in cols]
-    lines = [
-        "| " + " | ".join(cols) + " |",
-        "|" + "|".join("---:" if num else "---" for num in numeric) + "|",
-    ]
+    align = "".join("r" if pd.api.types.is_numeric_dtype(df[c]) else "l" for c in cols)
+    rows = []
     for values in zip(*(df[c].tolist() for c in cols), strict=True):
         cells = []
         for c, v in zip(cols, values, strict=True):
             if v is None or (isinstance(v, float) and math.isnan(v)):
                 cells.append("")
-            elif c in formats:
-                cells.append(formats[c].format(v))
             else:
-                cells.append(str(v))
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+                cells.append(formats[c].format(v) if c in formats else v)
+        rows.append(cells)
+    return analysis_markdown(cols, rows, align=align)
 
 
 def _interval(df: pd.DataFrame, col: str, lo: str, hi: str, fmt: str) -> list[str]:

@@ -123,3 +123,27 @@ def test_paired_design_estimates_lift_with_far_less_variance_than_split():
 
     v = lift_variances(40)
     assert v["ratio"] >= 3.0
+
+
+def test_pooled_analysis_pools_every_lead_and_uses_the_pairing(scenario, strategies):
+    res = sim.Experiment(
+        scenario, strategies, control="no_nurture", replications=3, seed=8, keep_leads=True
+    ).run(workers=1)
+    pooled = res.pooled()
+    arms = pooled.arms.set_index("arm")
+    leads = res.leads
+    for arm in ("no_nurture", "stage_nurture"):
+        assert arms.loc[arm, "n"] == (leads.arm == arm).sum()
+        assert arms.loc[arm, "conversions"] == leads[leads.arm == arm].converted.sum()
+    row = pooled.comparisons.set_index("arm").loc["stage_nurture"]
+    assert "tango" in row["method"]  # the paired interval, not the independent-arms one
+    from sim.analysis import paired_compare
+
+    direct = paired_compare(
+        leads.assign(unit=leads.replication * 10**6 + leads.lead_id),
+        control="no_nurture",
+        unit_col="unit",
+    )
+    d = direct.comparisons.set_index("arm").loc["stage_nurture"]
+    assert row["abs_lift_ci_lower"] == pytest.approx(d["abs_lift_ci_lower"], rel=1e-9)
+    assert row["abs_lift_ci_upper"] == pytest.approx(d["abs_lift_ci_upper"], rel=1e-9)
