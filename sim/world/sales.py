@@ -67,7 +67,7 @@ class SalesTeam:
         self, lead: Lead, trigger: float, plan: CallParams, arm: ArmParams, ds: Draws
     ) -> Generator[simpy.Event, object, None]:
         """The call process: attempts until reached, given up, or the lead is out of reach."""
-        env, p = self.env, self.p
+        env, p, agents = self.env, self.p, self.agents
         lead.call_gen += 1
         gen = lead.call_gen
         delay = -plan.mean_delay * math.log1p(-ds.next()) if plan.mean_delay > 0 else 0.0
@@ -82,30 +82,33 @@ class SalesTeam:
             lead.advance_to(env.now, p)
             if lead.state in (BOOKED, PATIENT) or lead.booked_t <= env.now:
                 return  # the practice knows it booked
-            with self.agents.request() as req:
-                queued = env.now
-                yield req
-                start = env.now
-                waited = start - queued
-                self.calls += 1
-                self.wait_total += waited
-                if waited > 0.0:
-                    self.waited += 1
-                lead.wait += waited
-                lead.attempts += 1
-                if lead.first_call_t > start:
-                    lead.first_call_t = start
-                if start > lead.end:
-                    return
-                lead.advance_to(start, p)
-                reached = ds.next() < self.reach_prob(start - trigger)
-                mean = self.mean_reached if reached else self.mean_unreached
-                length = -mean * math.log1p(-ds.next()) if self.exponential else mean
-                if reached:
-                    lead.reached += 1
-                    self._conversation(lead, start, arm, ds, plan.pushy)
-                yield env.timeout(length)
-                lead.sales_usd += length * self.usd_per_day
+            # Explicit request/release rather than ``with``: the same events, less overhead.
+            req = agents.request()
+            queued = env.now
+            yield req
+            start = env.now
+            if start > lead.end:
+                agents.release(req)  # its window closed while the call waited for an agent
+                return
+            waited = start - queued
+            self.calls += 1
+            self.wait_total += waited
+            if waited > 0.0:
+                self.waited += 1
+            lead.wait += waited
+            lead.attempts += 1
+            if lead.first_call_t > start:
+                lead.first_call_t = start
+            lead.advance_to(start, p)
+            reached = ds.next() < self.reach_prob(start - trigger)
+            mean = self.mean_reached if reached else self.mean_unreached
+            length = -mean * math.log1p(-ds.next()) if self.exponential else mean
+            if reached:
+                lead.reached += 1
+                self._conversation(lead, start, arm, ds, plan.pushy)
+            yield env.timeout(length)
+            agents.release(req)
+            lead.sales_usd += length * self.usd_per_day
             if reached or attempt + 1 == plan.max_attempts:
                 return
             if plan.give_up > 0.0 and ds.next() < plan.give_up:
