@@ -178,13 +178,13 @@ class World:
         if de is None:
             de = lead.de = self.streams.draws(lead.id, "email")
         self.emails_sent += 1
-        if mail.send(lead, t, day, arm, p, de) and arm.on_handoff.enabled:
-            if lead.booked_t == INF:
-                lead.handed_off = True
-                trigger = t + mail.open_delay(de)
-                self.env.process(
-                    self.sales.call(lead, trigger, arm.on_handoff, arm, self._sales_draws(lead))
-                )
+        ready = mail.send(lead, t, day, arm, p, de)
+        if ready and arm.on_handoff.enabled and lead.booked_t == INF:
+            lead.handed_off = True
+            trigger = t + mail.open_delay(de)
+            self.env.process(
+                self.sales.call(lead, trigger, arm.on_handoff, arm, self._sales_draws(lead))
+            )
         if lead.emails < arm.max_emails and lead.unsub_t > t and lead.state != BOOKED:
             gap = arm.interval[lead.belief]
             if gap < arm.min_between:
