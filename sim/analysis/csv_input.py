@@ -13,7 +13,10 @@ row 2 (blank lines count as rows, and are refused as missing values).
 
 from __future__ import annotations
 
+import csv
 import os
+import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +30,8 @@ from sim.errors import InputError
 _TRUE = ("1", "true", "yes")
 _FALSE = ("0", "false", "no")
 ROW_CONVENTION = "rows counted as in a spreadsheet, header = row 1"
+#: Cells (rows x columns) per chunk: 200,000 rows of three columns.
+MAX_CELLS_PER_CHUNK = 600_000
 
 
 @dataclass(frozen=True)
@@ -83,17 +88,20 @@ def read_outcome_csv(
     parts: list[dict[str, ArmStats]] = []
     kept: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
     rows = 0
+    # Every column is read, not only the needed ones: with ``usecols`` pandas silently accepts
+    # a row with more fields than the header, shifting its values into the wrong columns. The
+    # chunk is sized by cells so that a wide file does not take more memory than a narrow one.
     reader = pd.read_csv(
         file,
-        usecols=list(dict.fromkeys(needed)),
         dtype=str,
         keep_default_na=False,
         skip_blank_lines=False,
-        chunksize=chunksize,
+        chunksize=max(1, min(chunksize, MAX_CELLS_PER_CHUNK // max(len(header), 1))),
         encoding="utf-8-sig",
+        index_col=False,
     )
     try:
-        for chunk in reader:
+        for chunk in _strict(reader):
             first_row = rows + 2  # spreadsheet row of the chunk's first data row
             arms = _arms(chunk, arm_col, where, first_row)
             converted = _converted(chunk, converted_col, where, first_row)
@@ -110,6 +118,8 @@ def read_outcome_csv(
         raise InputError(where, _not_utf8(file, exc)) from None
     except pd.errors.ParserError as exc:
         raise InputError(where, f"malformed CSV: {exc}".rstrip()) from None
+    except pd.errors.ParserWarning:
+        raise InputError(where, _long_row(file, len(header))) from None
     finally:
         reader.close()
     if rows == 0:
@@ -124,6 +134,22 @@ def read_outcome_csv(
             for label, pieces in kept.items()
         }
     return CsvSummary(pool(parts), rows, samples)
+
+
+def _strict(reader: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    """The reader's chunks, with pandas' ParserWarning raised as an error.
+
+    With ``index_col=False`` pandas drops the extra fields of a row longer than the header
+    and only warns; such a row is a broken export, not data.
+    """
+    while True:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            try:
+                chunk = next(reader)
+            except StopIteration:
+                return
+        yield chunk
 
 
 def _check_file(file: Path, where: str) -> None:
@@ -193,6 +219,18 @@ def _not_utf8(file: Path, exc: UnicodeDecodeError) -> str:
         f"{at} is not UTF-8 text (byte 0x{bad_byte}): save the file as UTF-8 (CSV UTF-8 in "
         "a spreadsheet)"
     )
+
+
+def _long_row(file: Path, width: int) -> str:
+    """Describe the first row with more fields than the header (found by a second pass)."""
+    with file.open(encoding="utf-8-sig", newline="") as handle:
+        for number, row in enumerate(csv.reader(handle), start=1):
+            if len(row) > width:
+                return (
+                    f"malformed CSV: row {number} ({ROW_CONVENTION}) has {len(row)} fields but "
+                    f"the header has {width}; quote values that contain commas"
+                )
+    return f"malformed CSV: a row has more fields than the header's {width}"
 
 
 def _first_bad_line(file: Path) -> int | None:
