@@ -64,9 +64,14 @@ def run(args: argparse.Namespace) -> int:
     summary["fixed_cost_usd"] = result.totals["fixed_cost_usd"]
     summary["events"] = result.totals["events"]
     if out is not None:
-        out.mkdir(parents=True, exist_ok=True)
-        atomic_write_with(out / "leads.csv", lambda tmp: result.leads.to_csv(tmp, index=False))
-        atomic_write_text(out / "summary.json", json.dumps(to_jsonable(summary), indent=2) + "\n")
+        try:
+            atomic_write_with(out / "leads.csv", lambda tmp: result.leads.to_csv(tmp, index=False))
+            text = json.dumps(to_jsonable(summary), indent=2) + "\n"
+            atomic_write_text(out / "summary.json", text)
+        except OSError as exc:
+            # os.replace names the target second; other calls name the file first.
+            name = Path(exc.filename2 or exc.filename or "").name
+            raise InputError(f"--out {out}", f"cannot write {name} ({exc.strerror})") from None
     if args.json:
         print_json(summary)
     else:
@@ -78,8 +83,16 @@ def _check_out(out: Path) -> None:
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out}", "exists and is not a folder")
     probe = out if out.exists() else next((p for p in out.parents if p.exists()), Path("."))
+    if not probe.is_dir():
+        raise InputError(f"--out {out}", f"{probe} is a file, not a folder")
     if not os.access(probe, os.W_OK):
         raise InputError(f"--out {out}", f"cannot write into {probe}")
+    # Create it now, before the simulation: access() says yes to root everywhere, and only
+    # mkdir tells whether the folder can really be made (e.g. not under /proc).
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"--out {out}", f"cannot create the folder ({exc.strerror})") from None
 
 
 def _print_summary(s: dict, out: Path | None) -> None:
