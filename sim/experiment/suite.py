@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from sim.config import load_scenario, load_strategy
+from sim.config import Strategy, load_scenario, load_strategy
 from sim.config.base import StrictModel
 from sim.config.loading import build, read_toml
 from sim.errors import InputError
@@ -105,7 +105,8 @@ class Suite:
         self.arms: list[ArmSpec] = []
         for i, a in enumerate(c.arms):
             f = self._file(base, a.strategy, f"arms[{i}].strategy")
-            strat = load_strategy(f, a.overrides or None).model_copy(update={"name": a.name})
+            strat = self._strategy(f, a.overrides, f"arms[{i}].overrides")
+            strat = strat.model_copy(update={"name": a.name})
             spec = ArmSpec(a.name, strat, a.weight, a.scenario_overrides, str(f))
             self._check_overrides(spec, f"arms[{i}].scenario_overrides")
             self.arms.append(spec)
@@ -121,7 +122,8 @@ class Suite:
                     )
                     self._check_overrides(spec, "sweep.parameter")
                 else:
-                    strat = load_strategy(f, {param: value}).model_copy(update={"name": name})
+                    strat = self._strategy(f, {param: value}, "sweep.parameter")
+                    strat = strat.model_copy(update={"name": name})
                     spec = ArmSpec(name, strat, 1.0, {}, str(f), value)
                 self.arms.append(spec)
                 self.sweep_values[name] = value
@@ -139,6 +141,18 @@ class Suite:
                 f"{rel!r}: no such file (paths are relative to the suite's folder {base})",
             )
         return p
+
+    def _strategy(self, file: Path, overrides: dict[str, Any], key: str) -> Strategy:
+        """Load a strategy; a problem the suite's overrides cause names the suite's key."""
+        strategy = load_strategy(file)  # a problem in the file itself names the file
+        if not overrides:
+            return strategy
+        try:
+            return load_strategy(file, overrides)
+        except InputError as exc:
+            inner = exc.where.removeprefix(str(file)).removeprefix(": ")
+            problem = f"{inner}: {exc.problem}" if inner else exc.problem
+            raise InputError(f"{self.path}: {key}", problem) from None
 
     def _check_overrides(self, spec: ArmSpec, key: str) -> None:
         try:
