@@ -21,6 +21,9 @@ from sim.analysis.srm import SampleRatioMismatchWarning
 from sim.analysis.two_proportions import DIFF_METHODS, RATIO_METHODS
 from sim.errors import InputError
 
+#: Bootstrap resamples allowed on the command line (two float arrays of this length per arm).
+MAX_RESAMPLES = 1_000_000
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
@@ -92,6 +95,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 
 def run(args: argparse.Namespace) -> int:
+    # Checked before reading the file: a negative seed used to fail deep in numpy, and a
+    # huge resample count tried to allocate its arrays (10^11 resamples: 745 GiB).
+    if args.seed < 0:
+        raise InputError("--seed", f"{args.seed} is not allowed: must be an integer >= 0")
+    if args.resamples > MAX_RESAMPLES:
+        raise InputError(
+            "--resamples", f"{args.resamples} is not allowed: use at most {MAX_RESAMPLES:,}"
+        )
     summary = read_outcome_csv(
         args.data,
         arm_col=args.arm_col,
