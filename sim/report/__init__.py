@@ -1,0 +1,51 @@
+"""Figures and the HTML report of a run.
+
+Every figure function takes analysis results (the summary and per-replication tables as
+DataFrames or lists of records, ``curves.json`` as a dict, or a per-lead table) and returns a
+:class:`plotly.graph_objects.Figure`. :func:`build_report` turns a run folder into one
+self-contained ``report.html``; :func:`save_png` screenshots a figure or a report with headless
+Chromium. This package reads results only: it never runs the world or an experiment.
+"""
+
+from sim.report.browser import BrowserNotFound, PageCheck, check_page, find_chromium, save_png
+from sim.report.cost import cost_breakdown_figure, cost_per_patient_figure
+from sim.report.funnel import funnel_figure
+from sim.report.html import build_report, render_report, report_figures
+from sim.report.lift import lift_forest_figure
+from sim.report.png import image_stats, read_png
+from sim.report.power import power_curve_figure
+from sim.report.run_folder import RunFolder, load_run
+from sim.report.spread import replication_spread_figure
+from sim.report.style import arm_colors
+from sim.report.sweep import sweep_figure
+from sim.report.timeline import (
+    cumulative_incidence_figure,
+    incidence_from_curves,
+    incidence_from_leads,
+)
+
+__all__ = [
+    "BrowserNotFound",
+    "PageCheck",
+    "RunFolder",
+    "arm_colors",
+    "build_report",
+    "check_page",
+    "cost_breakdown_figure",
+    "cost_per_patient_figure",
+    "cumulative_incidence_figure",
+    "find_chromium",
+    "funnel_figure",
+    "image_stats",
+    "incidence_from_curves",
+    "incidence_from_leads",
+    "lift_forest_figure",
+    "load_run",
+    "power_curve_figure",
+    "read_png",
+    "render_report",
+    "replication_spread_figure",
+    "report_figures",
+    "save_png",
+    "sweep_figure",
+]

@@ -1,0 +1,370 @@
+"""The run report: one self-contained HTML file, readable offline.
+
+``build_report(run_dir)`` reads a run folder and writes ``report.html`` into it: the suite's
+description, the expectations, the summary tables, the figures and the manifest. plotly.js is
+embedded once (plotly's ``include_plotlyjs=True`` on the first figure); nothing is loaded from
+the network (no CDN, no web fonts). The same inputs give the same bytes (figure ids are fixed).
+
+For headless checks the page reports on itself: ``<body data-figures="N">`` says how many
+figures it has; each figure's ``Plotly.newPlot`` promise bumps ``data-figures-drawn``, and when
+all are drawn ``data-report-ready="true"`` is set. Any JavaScript error, rejected promise or
+failed resource load is appended to ``<ul id="js-errors">`` and counted in
+``data-js-errors``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from dataclasses import dataclass
+from html import escape
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from sim.errors import InputError
+from sim.report.cost import cost_breakdown_figure, cost_per_patient_figure
+from sim.report.funnel import funnel_figure
+from sim.report.lift import lift_forest_figure
+from sim.report.run_folder import RunFolder, load_run
+from sim.report.spread import replication_spread_figure
+from sim.report.style import DASH, arm_colors, number
+from sim.report.sweep import sweep_figure
+from sim.report.tables import (
+    arms_table,
+    conversion_table,
+    cost_table,
+    expectations_table,
+    key_values,
+    mapping_table,
+    method_notes,
+    outcome_table,
+    pretty_json,
+)
+from sim.report.timeline import cumulative_incidence_figure, incidence_from_leads
+
+REPORT_NAME = "report.html"
+#: plotly config for every figure: no logo, no cloud links.
+PLOT_CONFIG = {"displaylogo": False, "responsive": True,
+               "modeBarButtonsToRemove": ["select2d", "lasso2d"]}  # fmt: skip
+#: Run after each figure's ``Plotly.newPlot`` promise resolves (plotly's post_script).
+POST_SCRIPT = "window.nurtureReport && window.nurtureReport.drawn('{plot_id}');"
+
+
+@dataclass(frozen=True)
+class ReportFigure:
+    """A figure of the report: its element id, heading, caption and plotly figure."""
+
+    id: str
+    heading: str
+    caption: str
+    figure: go.Figure
+
+
+def build_report(run_dir: str | Path) -> Path:
+    """Write ``report.html`` into a run folder, atomically, and return its path.
+
+    Args:
+        run_dir: the run folder ``results/<suite>/<run-id>/``.
+
+    Returns:
+        The path of ``report.html``.
+
+    Raises:
+        InputError: the folder is not a readable run folder (see
+            :func:`~sim.report.run_folder.load_run`) or cannot be written.
+    """
+    run = load_run(run_dir)
+    html = render_report(run)
+    target = run.path / REPORT_NAME
+    _atomic_write(target, html)
+    return target
+
+
+def report_figures(run: RunFolder) -> list[ReportFigure]:
+    """The figures a run supports, in report order (absent inputs mean absent figures)."""
+    s = run.summary
+    control = run.control
+    colors = arm_colors([str(a) for a in s["arm"]], control)
+    figs: list[ReportFigure] = []
+    has_lift = "abs_lift" in s.columns and s["abs_lift"].notna().any()
+    if has_lift:
+        figs.append(ReportFigure(
+            "fig-lift", "Lift over the control",
+            "Each arm's conversion rate minus the control's (left, percentage points) and "
+            "relative to it (right), with 95% intervals. Labels give the p-value and the "
+            "p-value adjusted for comparing several arms with the same control.",
+            lift_forest_figure(s, colors=colors),
+        ))  # fmt: skip
+    if run.curves is not None and all("funnel" in a for a in run.curves["arms"].values()):
+        figs.append(ReportFigure(
+            "fig-funnel", "Funnel",
+            "Share of each arm's leads (pooled over replications) that reached each stage of "
+            "the buyer's journey, booked a first appointment, and attended it (patient).",
+            funnel_figure(run.curves, control=control, colors=colors),
+        ))  # fmt: skip
+    incidence = None
+    if run.curves is not None:
+        incidence = run.curves
+    elif run.leads_path is not None:
+        incidence = incidence_from_leads(pd.read_parquet(run.leads_path))
+    if incidence is not None:
+        figs.append(ReportFigure(
+            "fig-incidence", "Timing",
+            "Cumulative incidence by days since the lead arrived, with 95% bands "
+            "(Aalen-Johansen; becoming a patient and being lost are competing risks).",
+            cumulative_incidence_figure(incidence, control=control, colors=colors),
+        ))  # fmt: skip
+    cost_cols = ("marketing_cost_per_conversion_usd", "cost_per_conversion_usd")
+    if any(c in s.columns and s[c].notna().any() for c in cost_cols):
+        figs.append(ReportFigure(
+            "fig-cost", "Cost per patient",
+            "Marketing cost per patient counts lead acquisition only; the fully loaded cost "
+            "adds email, sales labour and fixed platform and content fees. 95% intervals.",
+            cost_per_patient_figure(s),
+        ))  # fmt: skip
+    parts = [f"cost_{p}_per_conversion_usd" for p in ("acquisition", "email", "sales", "fixed")]
+    if all(c in s.columns for c in parts) and s[parts].notna().any().any():
+        figs.append(ReportFigure(
+            "fig-cost-breakdown", "Cost breakdown",
+            "Fully loaded cost per patient split into what it is spent on.",
+            cost_breakdown_figure(s),
+        ))  # fmt: skip
+    if run.replications is not None:
+        figs.append(ReportFigure(
+            "fig-spread", "Replications",
+            "Conversion rate of every replication, per arm (box: quartiles; dashed: mean). "
+            "The spread is the simulation's own noise at this many leads.",
+            replication_spread_figure(run.replications, "conversion_rate", control=control,
+                                      colors=colors),
+        ))  # fmt: skip
+    if run.is_sweep:
+        figs.append(ReportFigure(
+            "fig-sweep", "Sweep",
+            "Conversion rate across the swept parameter's values, with 95% intervals.",
+            sweep_figure(s, "conversion_rate"),
+        ))  # fmt: skip
+    return figs
+
+
+def render_report(run: RunFolder) -> str:
+    """The report's HTML text."""
+    m = run.manifest
+    suite = str(m.get("suite") or run.path.parent.name)
+    run_id = str(m.get("run_id") or run.path.name)
+    figures = report_figures(run)
+    parts = [_header(run, suite, run_id)]
+    if run.expectations is not None:
+        parts.append(_section("Expectations", _expectations_block(run.expectations)))
+    control = run.control
+    tables = [
+        "<h3>Conversion and lift</h3>", conversion_table(run.summary, control),
+        "<h3>Cost per patient</h3>", cost_table(run.summary, control),
+        "<h3>Other outcomes</h3>", outcome_table(run.summary, control),
+    ]  # fmt: skip
+    notes = method_notes(run.summary)
+    if notes:
+        tables.append("<ul class=\"notes\">" + "".join(f"<li>{escape(n)}</li>" for n in notes)
+                      + "</ul>")  # fmt: skip
+    parts.append(_section("Results", "".join(tables)))
+    if figures:
+        parts.append(_section("Figures", _figures_html(figures)))
+    parts.append(_section("Run details", _manifest_block(run)))
+    return _page(f"{suite} — Nurture Lab report", "".join(parts), len(figures))
+
+
+def _header(run: RunFolder, suite: str, run_id: str) -> str:
+    m = run.manifest
+    desc = str(m.get("description") or "")
+    facts = [
+        f"design {m.get('design', DASH)}",
+        f"{number(m.get('replications'))} replications",
+        f"seed {m.get('seed', DASH)}",
+        f"control {run.control or DASH}",
+    ]
+    if "n" in run.summary.columns:
+        facts.append(f"{number(run.summary['n'].sum())} leads in all")
+    badge = ""
+    if run.expectations is not None:
+        failed = sum(1 for e in run.expectations if not e.get("held"))
+        total = len(run.expectations)
+        badge = (f'<p class="badge failed">{failed} of {total} expectations failed</p>' if failed
+                 else f'<p class="badge held">All {total} expectations held</p>')  # fmt: skip
+    return (
+        f"<header><h1>{escape(suite)}</h1>"
+        f'<p class="run-id">run {escape(run_id)}</p>'
+        + (f'<p class="description">{escape(desc)}</p>' if desc else "")
+        + f'<p class="facts-line">{escape(" · ".join(facts))}</p>{badge}</header>'
+    )
+
+
+def _expectations_block(items: list[dict]) -> str:
+    if not items:
+        return "<p>This suite states no expectations.</p>"
+    return expectations_table(items)
+
+
+def _figures_html(figures: list[ReportFigure]) -> str:
+    out = []
+    for i, f in enumerate(figures):
+        div = pio.to_html(
+            f.figure, include_plotlyjs=i == 0, full_html=False, div_id=f.id,
+            config=PLOT_CONFIG, post_script=POST_SCRIPT, default_width="100%",
+        )  # fmt: skip
+        out.append(
+            f'<figure class="plot" id="{f.id}-figure" aria-label="{escape(f.heading)}">{div}'
+            f"<figcaption>{escape(f.caption)}</figcaption></figure>"
+        )
+    return "".join(out)
+
+
+def _manifest_block(run: RunFolder) -> str:
+    m = run.manifest
+    seconds = m.get("seconds")
+    facts = [
+        ("Suite", m.get("suite")), ("Run id", m.get("run_id")), ("Design", m.get("design")),
+        ("Replications", m.get("replications")), ("Seed", m.get("seed")),
+        ("Control", m.get("control")), ("Git commit", m.get("git_commit") or "not recorded"),
+        ("Started (UTC)", m.get("started_utc")),
+        ("Run time", f"{float(seconds):,.1f} s" if isinstance(seconds, (int, float)) else None),
+        ("Folder", str(run.path)),
+    ]  # fmt: skip
+    parts = [key_values(facts)]
+    if m.get("arms"):
+        parts += ["<h3>Arms</h3>", arms_table(m["arms"])]
+    if isinstance(m.get("versions"), dict) and m["versions"]:
+        parts += ["<h3>Package versions</h3>", mapping_table(m["versions"], ("Package", "Version"))]
+    if isinstance(m.get("outputs"), dict) and m["outputs"]:
+        parts += ["<h3>Outputs (SHA-256)</h3>",
+                  mapping_table(m["outputs"], ("File", "SHA-256"), mono=True)]  # fmt: skip
+    if m.get("scenario"):
+        parts.append(f"<details><summary>Resolved scenario</summary>{pretty_json(m['scenario'])}"
+                     "</details>")  # fmt: skip
+    if m.get("strategies"):
+        parts.append("<details><summary>Resolved strategies</summary>"
+                     f"{pretty_json(m['strategies'])}</details>")  # fmt: skip
+    parts.append(f'<p class="generator">Report by nurture-lab {escape(_version())}.</p>')
+    return "".join(parts)
+
+
+def _section(title: str, body: str) -> str:
+    slug = title.lower().replace(" ", "-")
+    return f'<section id="{slug}"><h2>{escape(title)}</h2>{body}</section>'
+
+
+def _version() -> str:
+    try:
+        return version("nurture-lab")
+    except PackageNotFoundError:  # pragma: no cover - source tree without install
+        return "(source tree)"
+
+
+# Recorded in the DOM so a headless browser's --dump-dom shows whether the page worked.
+_MONITOR = """<script>
+(function () {
+  var body = document.body, list = document.getElementById("js-errors"), errors = 0, drawn = 0;
+  var expected = parseInt(body.getAttribute("data-figures"), 10) || 0;
+  function record(message) {
+    errors += 1;
+    body.setAttribute("data-js-errors", String(errors));
+    var item = document.createElement("li");
+    item.textContent = String(message);
+    list.appendChild(item);
+    list.hidden = false;
+  }
+  window.addEventListener("error", function (e) {
+    var t = e.target;
+    if (t && t !== window && (t.src || t.href)) { record("failed to load " + (t.src || t.href)); }
+    else { record((e.message || "error") + (e.lineno ? " (line " + e.lineno + ")" : "")); }
+  }, true);
+  window.addEventListener("unhandledrejection", function (e) {
+    var r = e.reason;
+    record("unhandled rejection: " + (r && r.message ? r.message : r));
+  });
+  window.nurtureReport = {
+    drawn: function (id) {
+      drawn += 1;
+      body.setAttribute("data-figures-drawn", String(drawn));
+      if (drawn === expected) { body.setAttribute("data-report-ready", "true"); }
+    },
+    errors: function () { return errors; }
+  };
+  if (expected === 0) { body.setAttribute("data-report-ready", "true"); }
+})();
+</script>"""
+
+_CSS = """
+:root { --ink: #1f2328; --muted: #59636e; --line: #d8dee4; --soft: #f6f8fa;
+        --good: #1a7f37; --bad: #cf222e; }
+* { box-sizing: border-box; }
+html { -webkit-text-size-adjust: 100%; }
+body { margin: 0; color: var(--ink); background: #fff; line-height: 1.5;
+       font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; }
+main { max-width: 1180px; margin: 0 auto; padding: 24px 28px 64px; }
+header { border-bottom: 1px solid var(--line); padding-bottom: 12px; margin-bottom: 8px; }
+h1 { font-size: 28px; margin: 0 0 2px; }
+h2 { font-size: 21px; margin: 36px 0 10px; padding-bottom: 4px;
+     border-bottom: 1px solid var(--line); }
+h3 { font-size: 16px; margin: 22px 0 8px; }
+.run-id, .facts-line, .generator { color: var(--muted); margin: 2px 0; }
+.run-id, .mono td { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
+.description { font-size: 16px; margin: 10px 0; max-width: 80ch; }
+.badge { display: inline-block; padding: 3px 12px; border-radius: 999px; color: #fff;
+         font-weight: 600; margin: 8px 0 0; }
+.badge.held { background: var(--good); } .badge.failed { background: var(--bad); }
+.table-wrap { overflow-x: auto; }
+table { border-collapse: collapse; margin: 6px 0 10px; font-size: 14px; width: 100%; }
+th, td { padding: 6px 10px; border-bottom: 1px solid var(--line); text-align: left;
+         vertical-align: top; }
+th { background: var(--soft); font-weight: 600; white-space: nowrap; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+tr.control td { background: #fbfbfb; color: #333; }
+table.expectations tr.held td:first-child { color: var(--good); font-weight: 600; }
+table.expectations tr.failed td:first-child { color: var(--bad); font-weight: 700; }
+table.expectations tr.failed td { background: #fff5f5; }
+.notes { color: var(--muted); font-size: 13px; padding-left: 18px; }
+figure.plot { margin: 18px 0 30px; }
+figure.plot h3 { margin-bottom: 2px; }
+figcaption { color: var(--muted); font-size: 13px; max-width: 90ch; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 18px; }
+dl.facts dt { color: var(--muted); } dl.facts dd { margin: 0; }
+details { margin: 10px 0; } summary { cursor: pointer; font-weight: 600; }
+pre { background: var(--soft); padding: 12px; overflow-x: auto; font-size: 12px; }
+#js-errors { color: var(--bad); border: 1px solid var(--bad); padding: 8px 24px; }
+"""
+
+
+def _page(title: str, body: str, n_figures: int) -> str:
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)}</title><style>{_CSS}</style></head>"
+        f'<body data-figures="{n_figures}">'
+        '<ul id="js-errors" hidden></ul>'
+        f"{_MONITOR}<main>{body}</main></body></html>\n"
+    )
+
+
+def _atomic_write(target: Path, text: str) -> None:
+    """Write to a temporary sibling, fsync, then rename over ``target``."""
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-report-", suffix=".html", dir=target.parent)
+    except OSError as exc:
+        raise InputError(str(target.parent), f"cannot write {target.name} here "
+                                             f"({exc.strerror})") from None  # fmt: skip
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a report is meant to be shared
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise

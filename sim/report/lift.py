@@ -1,0 +1,87 @@
+"""Forest plot of each arm's lift over the control, absolute and relative, with intervals."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from sim.report.inputs import as_frame, control_arm, error_bars, floats, require_columns
+from sim.report.style import base_layout, p_value, pick_colors, pp, signed_pct
+
+LIFT_COLUMNS = ("arm", "abs_lift", "abs_lift_ci_lower", "abs_lift_ci_upper", "rel_lift",
+                "rel_lift_ci_lower", "rel_lift_ci_upper")  # fmt: skip
+
+
+def lift_forest_figure(
+    summary: Any,
+    *,
+    colors: Mapping[str, str] | None = None,
+    title: str | None = None,
+) -> go.Figure:
+    """Each non-control arm's absolute lift (percentage points) and relative lift, with CIs.
+
+    Args:
+        summary: the summary table (``summary.csv``/``summary.json``): one row per arm with
+            the lift columns, ``p_value`` and ``p_value_adjusted``; the control row has NaN
+            lifts and is left out.
+        colors: optional ``{arm: colour}``.
+        title: figure title (default names the control).
+
+    Returns:
+        Two panels sharing the arm axis. Per arm, a trace in the left panel (``x`` = absolute
+        lift x 100, in pp) and one in the right (``x`` = relative lift as a fraction), with
+        asymmetric error bars; labels and hover show the p-value and the adjusted p-value.
+
+    Example:
+        >>> fig = lift_forest_figure([
+        ...     {"arm": "base", "control": "base", "abs_lift": None},
+        ...     {"arm": "b", "control": "base", "abs_lift": 0.03, "abs_lift_ci_lower": 0.01,
+        ...      "abs_lift_ci_upper": 0.05, "rel_lift": 0.15, "rel_lift_ci_lower": 0.05,
+        ...      "rel_lift_ci_upper": 0.25, "p_value": 0.004, "p_value_adjusted": 0.008}])
+        >>> [(t.name, round(t.x[0], 6)) for t in fig.data]
+        [('b', 3.0), ('b', 0.15)]
+    """
+    df = as_frame(summary, "summary")
+    require_columns(df, LIFT_COLUMNS, "lift forest plot")
+    control = control_arm(df)
+    rows = df[[str(a) != control for a in df["arm"]]]
+    rows = rows[[math.isfinite(v) for v in floats(rows["abs_lift"])]]
+    palette = pick_colors([str(a) for a in df["arm"]], colors, control)
+    fig = make_subplots(
+        rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.06,
+        subplot_titles=("Absolute lift (percentage points)", "Relative lift"),
+    )  # fmt: skip
+    for _, r in rows.iterrows():
+        arm = str(r["arm"])
+        p, p_adj = r.get("p_value"), r.get("p_value_adjusted")
+        p_text = f"p = {p_value(p)}, adjusted {p_value(p_adj)}"
+        method = str(r.get("method") or "")
+        panels = ((1, "abs_lift", 100.0, pp), (2, "rel_lift", 1.0, signed_pct))
+        for col, metric, scale, fmt in panels:
+            est, lo, hi = floats([r[metric], r[f"{metric}_ci_lower"], r[f"{metric}_ci_upper"]])
+            ci = f"{fmt(lo)} to {fmt(hi)}" if math.isfinite(lo) and math.isfinite(hi) else "no CI"
+            fig.add_trace(go.Scatter(
+                name=arm, legendgroup=arm, mode="markers+text",
+                x=[est * scale], y=[arm],
+                error_x=error_bars([est * scale], [lo * scale], [hi * scale]),
+                marker={"color": palette[arm], "size": 11, "symbol": "diamond"},
+                text=[f"{fmt(est)}  ({p_text})" if col == 1 else fmt(est)],
+                textposition="top center", cliponaxis=False,
+                hovertemplate=(f"<b>{arm}</b> vs {control}<br>{fmt(est)} (95% CI {ci})<br>"
+                               f"{p_text}" + (f"<br>{method}" if method else "")
+                               + "<extra></extra>"),
+            ), row=1, col=col)  # fmt: skip
+    for col in (1, 2):
+        fig.add_vline(x=0, line={"color": "#888", "dash": "dash", "width": 1}, row=1, col=col)
+    base_layout(fig, title or f"Lift over the control ({control})",
+                height=max(300, 180 + 80 * len(rows)))  # fmt: skip
+    fig.update_xaxes(ticksuffix=" pp", zeroline=False, row=1, col=1)
+    fig.update_xaxes(tickformat="+.0%", zeroline=False, row=1, col=2)
+    # Reversed category axis, first arm on top, with room above it for its label.
+    fig.update_yaxes(type="category", range=[len(rows) - 0.5, -0.9])
+    fig.update_layout(showlegend=False)
+    return fig

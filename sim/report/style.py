@@ -1,0 +1,218 @@
+"""Colours, number formats and the base layout every figure shares.
+
+Arms keep one colour across all figures of a report: the control is grey and the others take
+the Okabe-Ito palette (distinguishable with the common colour-vision deficiencies) in the
+order they are listed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import plotly.graph_objects as go
+
+CONTROL_COLOR = "#555555"
+#: Okabe and Ito (2008), without black and yellow (too dark / too pale on white).
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#999933",
+           "#882255", "#44AA99", "#AA4499")  # fmt: skip
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
+DASH = "\u2014"
+
+
+def arm_colors(arms: Iterable[str], control: str | None = None) -> dict[str, str]:
+    """One colour per arm, the control in grey.
+
+    >>> arm_colors(["base", "b", "c"], control="base")
+    {'base': '#555555', 'b': '#0072B2', 'c': '#E69F00'}
+    """
+    out: dict[str, str] = {}
+    i = 0
+    for arm in dict.fromkeys(arms):
+        if arm == control:
+            out[arm] = CONTROL_COLOR
+        else:
+            out[arm] = PALETTE[i % len(PALETTE)]
+            i += 1
+    return out
+
+
+def pick_colors(
+    arms: Iterable[str], colors: Mapping[str, str] | None, control: str | None = None
+) -> dict[str, str]:
+    """``colors`` where given, the default palette for the other arms."""
+    arms = list(dict.fromkeys(arms))
+    default = arm_colors(arms, control)
+    return {a: (colors or {}).get(a, default[a]) for a in arms}
+
+
+def with_alpha(color: str, alpha: float) -> str:
+    """``#RRGGBB`` as an ``rgba(...)`` string (for interval bands).
+
+    >>> with_alpha("#0072B2", 0.2)
+    'rgba(0,114,178,0.2)'
+    """
+    h = color.lstrip("#")
+    r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r},{g},{b},{alpha:g})"
+
+
+def is_number(x: Any) -> bool:
+    """A finite real number (not None, NaN or text)."""
+    try:
+        return x is not None and not isinstance(x, (str, bytes)) and math.isfinite(float(x))
+    except (TypeError, ValueError):
+        return False
+
+
+def pct(x: Any, digits: int = 1) -> str:
+    """A share as a percentage; NaN as a dash.
+
+    >>> pct(0.1834), pct(float("nan"))
+    ('18.3%', '—')
+    """
+    return f"{float(x):.{digits}%}" if is_number(x) else DASH
+
+
+def signed_pct(x: Any, digits: int = 1) -> str:
+    """A relative change with its sign.
+
+    >>> signed_pct(0.125), signed_pct(-0.02)
+    ('+12.5%', '-2.0%')
+    """
+    return f"{float(x):+.{digits}%}" if is_number(x) else DASH
+
+
+def pp(x: Any, digits: int = 1) -> str:
+    """A difference of two rates in percentage points.
+
+    >>> pp(0.031), pp(-0.0049)
+    ('+3.1 pp', '-0.5 pp')
+    """
+    return f"{100 * float(x):+.{digits}f} pp" if is_number(x) else DASH
+
+
+def usd(x: Any) -> str:
+    """Dollars: cents below $100, whole dollars above.
+
+    >>> usd(1234.567), usd(12.345), usd(None)
+    ('$1,235', '$12.35', '—')
+    """
+    if not is_number(x):
+        return DASH
+    v = float(x)
+    sign = "-" if v < 0 else ""
+    return f"{sign}${abs(v):,.2f}" if abs(v) < 100 else f"{sign}${abs(v):,.0f}"
+
+
+def p_value(x: Any) -> str:
+    """A p-value to two significant figures, small ones as an inequality.
+
+    >>> p_value(0.04567), p_value(0.00002), p_value(0.5)
+    ('0.046', '<0.001', '0.50')
+    """
+    if not is_number(x):
+        return DASH
+    v = float(x)
+    return "<0.001" if v < 0.001 else f"{v:.2g}" if v < 0.1 else f"{v:.2f}"
+
+
+def number(x: Any, digits: int = 2) -> str:
+    """A plain number with thousands separators.
+
+    >>> number(12345.678, 1), number(3)
+    ('12,345.7', '3')
+    """
+    if not is_number(x):
+        return DASH
+    v = float(x)
+    return f"{int(v):,}" if v.is_integer() else f"{v:,.{digits}f}"
+
+
+def metric_kind(metric: str) -> str:
+    """``usd``, ``share`` or ``number``: how a metric's values read.
+
+    >>> metric_kind("cost_per_conversion_usd"), metric_kind("abs_lift"), metric_kind("n")
+    ('usd', 'share', 'number')
+    """
+    if metric.endswith("_usd") or "cost" in metric:
+        return "usd"
+    if any(w in metric for w in ("rate", "lift", "power", "share", "cif", "prob")):
+        return "share"
+    return "number"
+
+
+def format_value(metric: str, x: Any) -> str:
+    """A value of ``metric`` formatted by :func:`metric_kind` (lifts in pp or signed %)."""
+    if metric.startswith("abs_lift"):
+        return pp(x)
+    if metric.startswith("rel_lift"):
+        return signed_pct(x)
+    kind = metric_kind(metric)
+    return usd(x) if kind == "usd" else pct(x) if kind == "share" else number(x, 3)
+
+
+def axis_format(metric: str) -> dict[str, Any]:
+    """Plotly axis settings for a metric's values."""
+    kind = metric_kind(metric)
+    if kind == "usd":
+        return {"tickprefix": "$", "tickformat": ",.0f"}
+    if kind == "share":
+        return {"tickformat": ".0%"}
+    return {}
+
+
+def hover_format(metric: str) -> str:
+    """A d3 format for a metric's values in hover labels."""
+    kind = metric_kind(metric)
+    return "$,.2f" if kind == "usd" else ".2%" if kind == "share" else ",.4g"
+
+
+def label(metric: str) -> str:
+    """A readable name for a column.
+
+    >>> label("marketing_cost_per_conversion_usd"), label("sweep_value")
+    ('Marketing cost per patient', 'Sweep value')
+    """
+    known = {
+        "conversion_rate": "Conversion rate (patients / leads)",
+        "abs_lift": "Absolute lift",
+        "rel_lift": "Relative lift",
+        "cost_per_conversion_usd": "Cost per patient (fully loaded)",
+        "marketing_cost_per_conversion_usd": "Marketing cost per patient",
+        "booked_rate": "Booked rate",
+        "lost_rate": "Lost rate",
+        "unsubscribe_rate": "Unsubscribe rate",
+        "complaint_rate": "Complaint rate",
+        "emails_per_lead": "Emails per lead",
+        "n_per_arm": "Leads per arm",
+        "months": "Months of leads",
+        "power": "Power",
+    }
+    if metric in known:
+        return known[metric]
+    text = metric.removesuffix("_usd").replace("_", " ").replace("conversion", "patient")
+    return text[:1].upper() + text[1:]
+
+
+def base_layout(fig: go.Figure, title: str, *, height: int = 420) -> go.Figure:
+    """Apply the shared look: white background, system font, title then legend on top.
+
+    Title and legend are placed in pixels from the top of the figure (container
+    coordinates), above the plot area, so they never cover subplot titles or data.
+    """
+    top = 100
+    fig.update_layout(
+        template="plotly_white",
+        title={"text": title, "x": 0.0, "xanchor": "left", "xref": "container",
+               "y": 1 - 12 / height, "yanchor": "top", "yref": "container",
+               "font": {"size": 16}, "pad": {"l": 12}},
+        font={"family": FONT, "size": 13, "color": "#222"},
+        height=height,
+        margin={"l": 70, "r": 30, "t": top, "b": 60},
+        legend={"orientation": "h", "x": 0.0, "xanchor": "left", "xref": "container",
+                "y": 1 - 44 / height, "yanchor": "top", "yref": "container"},
+        hoverlabel={"font": {"family": FONT}},
+    )  # fmt: skip
+    return fig
