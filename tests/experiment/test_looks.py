@@ -1,0 +1,160 @@
+"""Monthly looks: honest counts at calendar cut-offs, and the stopping rules run on them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from statsmodels.stats.proportion import proportion_confint
+
+from sim.analysis.sequential import Look, monitor
+from sim.config import load_scenario, load_strategy
+from sim.config.scenario import DAYS_PER_MONTH
+from sim.errors import InputError
+from sim.experiment.looks import (
+    LOOK_COLUMNS,
+    conversion_day,
+    counts_by_cutoff,
+    look_counts,
+    monitor_looks,
+    monthly_cutoffs,
+    share_table,
+    stopping_shares,
+)
+from sim.world.model import Arm, simulate
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def world_leads() -> pd.DataFrame:
+    """Two replications of a 4-month split world, stacked like ExperimentResult.leads."""
+    scenario = load_scenario(ROOT / "configs/scenarios/medical_practice.toml", {"months": 4})
+    arms = [
+        Arm(name, load_strategy(ROOT / f"configs/strategies/{name}.toml"))
+        for name in ("no_nurture", "stage_nurture")
+    ]
+    frames = []
+    for rep in range(2):
+        leads = simulate(scenario, arms, np.random.SeedSequence(5, spawn_key=(rep,))).leads
+        leads.insert(0, "replication", rep)
+        frames.append(leads)
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_counts_by_cutoff_match_a_brute_force_count():
+    rng = np.random.default_rng(np.random.SeedSequence(11))
+    arrived = rng.uniform(0, 100, 500)
+    delay = np.where(rng.random(500) < 0.3, rng.exponential(20, 500), np.inf)
+    converted = arrived + delay
+    cutoffs = [10.0, 33.3, 50.0, 99.0, 150.0]
+    n, x = counts_by_cutoff(arrived, converted, cutoffs)
+    for k, c in enumerate(cutoffs):
+        assert n[k] == np.sum(arrived <= c)
+        assert x[k] == np.sum(converted <= c)
+
+
+def test_a_conversion_counts_from_its_day_on_and_not_before():
+    leads = pd.DataFrame(
+        {
+            "arm": ["a", "b"],
+            "arrived_day": [10.0, 10.0],
+            "converted": [True, True],
+            "days_to_convert": [20.0, 20.0],
+        }
+    )
+    counts = look_counts(leads, "a", "b", [29.999, 30.0])
+    assert counts["conversions_control"].tolist() == [0, 1]
+    assert counts["n_control"].tolist() == [1, 1]
+    assert list(counts.columns) == list(LOOK_COLUMNS)
+
+
+def test_conversion_day_is_infinite_for_leads_that_never_converted():
+    day = conversion_day(
+        pd.DataFrame({"arrived_day": [3.0, 4.0], "days_to_convert": [np.nan, 0.5]})
+    )
+    assert day.tolist() == [np.inf, 4.5]
+
+
+def test_world_counts_are_cumulative_and_end_at_the_full_window(world_leads):
+    months = 4
+    cutoffs = [*monthly_cutoffs(months), months * DAYS_PER_MONTH + 180.0]  # + every window
+    counts = look_counts(world_leads, "no_nurture", "stage_nurture", cutoffs)
+    assert sorted(set(counts["replication"])) == [0, 1]
+    unseen = 0
+    for rep, g in counts.groupby("replication"):
+        leads = world_leads[world_leads["replication"] == rep]
+        for suffix, arm in (("control", "no_nurture"), ("treatment", "stage_nurture")):
+            n, x = g[f"n_{suffix}"].to_numpy(), g[f"conversions_{suffix}"].to_numpy()
+            assert np.all(np.diff(n) >= 0) and np.all(np.diff(x) >= 0)
+            assert np.all(x <= n)
+            mine = leads[leads["arm"] == arm]
+            # every lead has arrived by the end of the last month of arrivals ...
+            assert n[-2] == n[-1] == len(mine)
+            # ... but only after the last window closes are all its conversions seen
+            assert x[-1] == int(mine["converted"].sum())
+            unseen += x[-1] - x[-2]
+    assert unseen > 0  # some conversions happen after the last month of arrivals
+
+
+def test_monitor_looks_is_monitor_with_information_from_the_leads_seen(world_leads):
+    counts = look_counts(world_leads, "no_nurture", "stage_nurture", monthly_cutoffs(4))
+    one = counts[counts["replication"] == 0]
+    looks = [Look(*map(int, r)) for r in one.iloc[:, 3:].to_numpy()]
+    total = looks[-1].n_c + looks[-1].n_t
+    for method in ("obf", "pocock", "msprt", "naive"):
+        ours = monitor_looks(one, method=method)
+        theirs = monitor(looks, method=method, max_information=total)
+        pd.testing.assert_frame_equal(ours.drop(columns=["cutoff_day", "month"]), theirs)
+        assert ours["month"].tolist() == [1.0, 2.0, 3.0, 4.0]
+    planned = monitor_looks(one, method="obf", planned_leads=1000)
+    expected = (one["n_control"] + one["n_treatment"]).to_numpy() / 1000
+    assert planned["information_fraction"].to_numpy() == pytest.approx(expected)
+
+
+def test_monitor_looks_refuses_several_replications_and_empty_arms(world_leads):
+    counts = look_counts(world_leads, "no_nurture", "stage_nurture", monthly_cutoffs(4))
+    with pytest.raises(InputError, match="one replication"):
+        monitor_looks(counts)
+    early = look_counts(
+        world_leads[world_leads["replication"] == 0], "no_nurture", "stage_nurture", [0.01, 30.0]
+    )
+    with pytest.raises(InputError, match="no leads yet"):
+        monitor_looks(early)
+    with pytest.raises(InputError, match="method"):
+        monitor_looks(counts[counts["replication"] == 0], method="bonferroni")
+
+
+def test_look_counts_refuses_unknown_arms_and_bad_cutoffs(world_leads):
+    with pytest.raises(InputError, match="'hard_sell' has no leads"):
+        look_counts(world_leads, "no_nurture", "hard_sell", [30.0])
+    with pytest.raises(InputError, match="increasing"):
+        look_counts(world_leads, "no_nurture", "stage_nurture", [30.0, 30.0])
+    with pytest.raises(InputError, match="months"):
+        monthly_cutoffs(0)
+
+
+def test_stopping_shares_count_each_replications_decision(world_leads):
+    counts = look_counts(world_leads, "no_nurture", "stage_nurture", monthly_cutoffs(4))
+    shares = stopping_shares(counts, methods=("naive", "obf"))
+    for method, g in shares.groupby("method", sort=False):
+        stops = np.vstack(
+            [
+                monitor_looks(counts[counts["replication"] == r], method=method)["stop"]
+                for r in (0, 1)
+            ]
+        )
+        assert g["stopped"].tolist() == stops.sum(axis=0).tolist()
+        assert (g["runs"] == 2).all()
+
+
+def test_share_table_is_cumulative_with_wilson_intervals():
+    stops = {"rule": np.array([[True, False, False], [False, False, True], [False] * 3])}
+    table = share_table(stops, [1.0, 2.0, 3.0])
+    # a run that stopped at look 1 stays stopped even if its row says otherwise later
+    assert table["stopped"].tolist() == [1, 1, 2]
+    lo, hi = proportion_confint(2, 3, method="wilson")
+    assert table["share_stopped_ci_lower"].iloc[-1] == pytest.approx(lo)
+    assert table["share_stopped_ci_upper"].iloc[-1] == pytest.approx(hi)
