@@ -21,6 +21,7 @@ from sim.analysis.comparison import (
     GUARDRAIL_COLUMNS,
     VOCABULARY,
     Comparison,
+    arm_stats,
     compare,
     compare_arms,
 )
@@ -42,6 +43,7 @@ from sim.analysis.paired import (
     paired_compare_arms,
     paired_diff_interval,
     paired_ratio_interval,
+    paired_stats,
 )
 from sim.analysis.proportions import RATE_METHODS, rate_interval
 from sim.analysis.replications import summarize_replications
@@ -79,6 +81,7 @@ __all__ = [
     "Sums",
     "Test",
     "adjust_p_values",
+    "arm_stats",
     "bootstrap_cpc",
     "compare",
     "compare_arms",
@@ -93,6 +96,7 @@ __all__ = [
     "paired_compare_arms",
     "paired_diff_interval",
     "paired_ratio_interval",
+    "paired_stats",
     "pool",
     "rate_interval",
     "ratio_interval",

@@ -356,6 +356,48 @@ def compare(
         >>> r.comparisons.loc[0, "abs_lift"], r.arms["cost_per_conversion_usd"].tolist()
         (np.float64(0.5), [15.0, 8.5])
     """
+    stats = arm_stats(
+        df,
+        arm_col=arm_col,
+        converted_col=converted_col,
+        cost_col=cost_col,
+        unsubscribed_col=unsubscribed_col,
+        complained_col=complained_col,
+    )
+    samples = None
+    if cost_col and options.get("cpc_method") in BOOTSTRAP_METHODS:
+        codes, labels = arm_codes(df[arm_col])
+        converted = binary_column(df, converted_col)
+        cost = cost_column(df, cost_col)
+        order = np.argsort(codes, kind="stable")
+        bounds = np.cumsum(np.bincount(codes, minlength=len(labels)))[:-1]
+        samples = {
+            label: (converted[idx], cost[idx])
+            for label, idx in zip(labels, np.split(order, bounds), strict=True)
+        }
+    return compare_arms(stats, str(control), samples=samples, **options)
+
+
+def arm_stats(
+    df: pd.DataFrame,
+    *,
+    arm_col: str = "arm",
+    converted_col: str = "converted",
+    cost_col: str | None = "cost_total_usd",
+    unsubscribed_col: str | None = "unsubscribed",
+    complained_col: str | None = "complained",
+) -> dict[str, ArmStats]:
+    """Per-arm sufficient statistics of a per-unit DataFrame, with its columns checked.
+
+    This is what to pool across replications or chunks (``pool`` or ``+``) before
+    :func:`compare_arms`. Guardrail columns are used when present (``None`` to skip).
+
+    Example:
+        >>> df = pd.DataFrame({"arm": ["a", "b", "a"], "converted": [True, False, False]})
+        >>> arm_stats(df, cost_col=None)["a"]
+        ArmStats(n=2, conversions=1, cost_sum=nan, cost_sq_sum=nan, cost_conv_sum=nan, \
+unsubscribes=None, complaints=None)
+    """
     if not isinstance(df, pd.DataFrame):
         raise InputError("df", f"expected a pandas DataFrame, got {type(df).__name__}")
     needed = [arm_col, converted_col] + ([cost_col] if cost_col else [])
@@ -367,17 +409,7 @@ def compare(
     for key, col in (("unsubscribed", unsubscribed_col), ("complained", complained_col)):
         if col and col in df.columns:
             guards[key] = binary_column(df, col)
-    stats = group_arm_stats(arms, converted, cost, **guards)
-    samples = None
-    if cost is not None and options.get("cpc_method") in BOOTSTRAP_METHODS:
-        codes, labels = arm_codes(arms)
-        order = np.argsort(codes, kind="stable")
-        bounds = np.cumsum(np.bincount(codes, minlength=len(labels)))[:-1]
-        samples = {
-            label: (converted[idx], cost[idx])
-            for label, idx in zip(labels, np.split(order, bounds), strict=True)
-        }
-    return compare_arms(stats, str(control), samples=samples, **options)
+    return group_arm_stats(arms, converted, cost, **guards)
 
 
 # ----------------------------------------------------------------------------- helpers

@@ -46,6 +46,8 @@ class Interval(NamedTuple):
 class Test(NamedTuple):
     """A two-sided test: its standard-normal statistic and p-value."""
 
+    __test__ = False  # a result record, not something for pytest to collect
+
     statistic: Any
     p_value: Any
 

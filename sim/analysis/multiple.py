@@ -42,5 +42,8 @@ def adjust_p_values(p_values: Any, method: str = "holm") -> np.ndarray:
     sm_method = ADJUST_METHODS[name]
     if sm_method is None or not finite.any():
         return p
-    p[finite] = multipletests(p[finite], method=sm_method)[1]
+    try:
+        p[finite] = multipletests(p[finite], method=sm_method)[1]
+    except (ValueError, ArithmeticError):  # pragma: no cover - defensive for batch runs
+        p[finite] = np.nan
     return p

@@ -478,6 +478,37 @@ def paired_compare(
         >>> round(float(r.comparisons.loc[0, "abs_lift"]), 4)
         0.3333
     """
+    pairs = paired_stats(
+        df,
+        control=control,
+        unit_col=unit_col,
+        arm_col=arm_col,
+        converted_col=converted_col,
+        cost_col=cost_col,
+    )
+    return paired_compare_arms(pairs, str(control), **options)
+
+
+def paired_stats(
+    df: pd.DataFrame,
+    *,
+    control: str,
+    unit_col: str | Sequence[str] = "lead_id",
+    arm_col: str = "arm",
+    converted_col: str = "converted",
+    cost_col: str | None = "cost_total_usd",
+) -> dict[str, PairedStats]:
+    """``{arm: PairedStats}`` of every non-control arm paired unit by unit with the control.
+
+    What to pool across replications (``+``) before :func:`paired_compare_arms`.
+
+    Example:
+        >>> df = pd.DataFrame({"lead_id": [0, 1, 0, 1], "arm": list("aabb"),
+        ...                    "converted": [1, 0, 1, 1]})
+        >>> s = paired_stats(df, control="a", cost_col=None)["b"]
+        >>> s.both, s.only_treatment, s.only_control, s.neither
+        (1, 1, 0, 0)
+    """
     if not isinstance(df, pd.DataFrame):
         raise InputError("df", f"expected a pandas DataFrame, got {type(df).__name__}")
     unit_cols = [unit_col] if isinstance(unit_col, str) else list(unit_col)
@@ -524,4 +555,4 @@ def paired_compare(
         pairs[label] = PairedStats.from_arrays(
             y[order], y[ctrl_order], cost[order], cost[ctrl_order]
         )
-    return paired_compare_arms(pairs, control, **options)
+    return pairs

@@ -68,8 +68,12 @@ def rate_interval(
     add_note(notes, ~ok, "empty arm: no units")
     if ok.any():
         est[ok] = x[ok] / m[ok]
-        lo, up = proportion_confint(x[ok], m[ok], alpha=alpha, method=RATE_METHODS[name])
-        lower[ok], upper[ok] = lo, up
+        try:
+            lo, up = proportion_confint(x[ok], m[ok], alpha=alpha, method=RATE_METHODS[name])
+        except (ValueError, ArithmeticError) as exc:  # batch runs must not stop on one cell
+            add_note(notes, ok, f"statsmodels could not compute the interval: {exc}")
+        else:
+            lower[ok], upper[ok] = lo, up
     return finish(scalar, est, lower, upper, np.full(x.shape, np.nan), name, notes)
 
 
