@@ -54,7 +54,8 @@ def cost_per_patient_figure(
             continue
         est = floats(df[col])
         cis = ci_columns(col, df.columns)
-        lo, hi = (floats(df[cis[0]]), floats(df[cis[1]])) if cis else (est, est)
+        nan = [math.nan] * len(est)
+        lo, hi = (floats(df[cis[0]]), floats(df[cis[1]])) if cis else (nan, nan)
         hover = [f"{usd(e)} (95% CI {usd(a)} to {usd(b)})" if cis else usd(e)
                  for e, a, b in zip(est, lo, hi, strict=True)]  # fmt: skip
         fig.add_trace(go.Bar(

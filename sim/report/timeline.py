@@ -254,8 +254,8 @@ def cumulative_incidence_figure(
             f = g["cif"].to_numpy(float)
             if t[0] > 0:  # curves start at 0 on the day of arrival
                 t, f = np.concatenate([[0.0], t]), np.concatenate([[0.0], f])
-                g = pd.concat([g.iloc[:1].assign(time=0.0, cif=0.0, ci_lower=0.0, ci_upper=0.0),
-                               g])  # fmt: skip
+                start = {c: 0.0 for c in ("time", "cif", "ci_lower", "ci_upper") if c in g}
+                g = pd.concat([g.iloc[:1].assign(**start), g])
             if {"ci_lower", "ci_upper"} <= set(g.columns):
                 lo = g["ci_lower"].to_numpy(float)
                 hi = g["ci_upper"].to_numpy(float)

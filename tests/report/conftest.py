@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -323,3 +324,10 @@ def fresh_run_folder(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def sweep_run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_run_folder(tmp_path_factory.mktemp("results"), SWEEP_SPEC)
+
+
+@pytest.fixture(scope="session")
+def fixture_runs() -> SimpleNamespace:
+    """The writer and its knobs, for tests that need a run folder of their own."""
+    return SimpleNamespace(write=write_run_folder, RunSpec=RunSpec, ArmTruth=ArmTruth,
+                           simulate_leads=simulate_leads, SWEEP_SPEC=SWEEP_SPEC)  # fmt: skip
