@@ -36,6 +36,7 @@ from scipy import stats as sps
 from sim.analysis.columns import binary_column, cost_column, label_column, require_columns
 from sim.analysis.comparison import (
     EXTRA_COLUMNS,
+    GUARDRAIL_COLUMNS,
     VOCABULARY,
     Comparison,
     _arms_table,
@@ -444,8 +445,8 @@ def paired_compare_arms(
         "adjust": adjust,
         "design": "paired",
     }
-    empty = _frame([], ("metric",))
-    return Comparison(arms_table, comparisons, empty, None, control, settings)
+    no_guardrails = _frame([], GUARDRAIL_COLUMNS)
+    return Comparison(arms_table, comparisons, no_guardrails, None, control, settings)
 
 
 def paired_compare(
