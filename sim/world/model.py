@@ -119,7 +119,7 @@ class World:
         affinities = tr.affinity.tolist()
         assignment = self.assignment.tolist()
         for i, t in enumerate(days):
-            yield env.timeout(t - env.now)
+            yield env.timeout(max(0.0, t - env.now))  # ties: env.now may be an ulp past t
             arm = arms[assignment[i]]
             lead = Lead(
                 i,

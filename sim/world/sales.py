@@ -76,7 +76,9 @@ class SalesTeam:
             when = self.hours.next_open(when)
             if when > lead.end:
                 return
-            yield env.timeout(when - env.now)
+            # env.now is a sum of relative delays and can be an ulp past the absolute time
+            # ``when`` (e.g. a call placed at once on arrival): never a negative delay.
+            yield env.timeout(max(0.0, when - env.now))
             if lead.call_gen != gen:
                 return  # a newer trigger took over this lead
             lead.advance_to(env.now, p)
