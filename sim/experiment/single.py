@@ -27,6 +27,9 @@ def summarize_leads(leads: pd.DataFrame, alpha: float = 0.05) -> dict[str, float
     rate = conversions / n if n else math.nan
     if n:
         lo, hi = proportion_confint(conversions, n, alpha=alpha, method="wilson")
+        # statsmodels' Wilson bound at 0 or n conversions can miss the rate by rounding
+        # (a lower bound of 2.8e-17 for a rate of 0); the interval always holds the rate.
+        lo, hi = min(float(lo), rate), max(float(hi), rate)
     else:
         lo = hi = math.nan
     total = float(leads["cost_total_usd"].sum())
