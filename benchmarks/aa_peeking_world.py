@@ -101,7 +101,8 @@ def main() -> None:
         r = last.loc[method]
         ok = "yes" if r["share_stopped"] <= alpha + 2 * se else "no"
         print(
-            f"| {LABELS[method]} | {r['stopped']} / {r['runs']} | {r['share_stopped']:.4f} "
+            f"| {LABELS[method]} | {int(r['stopped'])} / {int(r['runs'])} | "
+            f"{r['share_stopped']:.4f} "
             f"[{r['share_stopped_ci_lower']:.4f}, {r['share_stopped_ci_upper']:.4f}] | {ok} |"
         )
     t = np.arange(1, args.months + 1) / args.months
