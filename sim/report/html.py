@@ -197,9 +197,19 @@ def _header(run: RunFolder, suite: str, run_id: str) -> str:
     return (
         f"<header><h1>{escape(suite)}</h1>"
         f'<p class="run-id">run {escape(run_id)}</p>'
-        + (f'<p class="description">{escape(desc)}</p>' if desc else "")
+        + "".join(f'<p class="description">{escape(para)}</p>' for para in _paragraphs(desc))
         + f'<p class="facts-line">{escape(" · ".join(facts))}</p>{badge}</header>'
     )
+
+
+def _paragraphs(text: str) -> list[str]:
+    r"""Blank-line separated paragraphs, each on one line (TOML descriptions wrap freely).
+
+    >>> _paragraphs("One line\nwrapped.\n\nTwo.")
+    ['One line wrapped.', 'Two.']
+    """
+    paras = [" ".join(p.split()) for p in text.strip().split("\n\n")]
+    return [p for p in paras if p]
 
 
 def _expectations_block(items: list[dict]) -> str:
@@ -226,13 +236,20 @@ def _manifest_block(run: RunFolder) -> str:
     m = run.manifest
     seconds = m.get("seconds")
     facts = [
-        ("Suite", m.get("suite")), ("Run id", m.get("run_id")), ("Design", m.get("design")),
-        ("Replications", m.get("replications")), ("Seed", m.get("seed")),
-        ("Control", m.get("control")), ("Git commit", m.get("git_commit") or "not recorded"),
+        ("Suite", m.get("suite")), ("Suite file", m.get("suite_file")),
+        ("Run id", m.get("run_id")), ("Design", m.get("design")),
+        ("Replications", m.get("replications")),
+        ("Replications reused", m.get("replications_reused")), ("Seed", m.get("seed")),
+        ("Replication seeds", m.get("replication_seeds")), ("Control", m.get("control")),
+        ("Alpha", m.get("alpha")), ("p-value adjustment", m.get("adjust")),
+        ("Scenario file", m.get("scenario_file")), ("Executor", m.get("executor")),
+        ("Workers", m.get("workers")), ("Git commit", m.get("git_commit") or "not recorded"),
         ("Started (UTC)", m.get("started_utc")),
         ("Run time", f"{float(seconds):,.1f} s" if isinstance(seconds, (int, float)) else None),
         ("Folder", str(run.path)),
     ]  # fmt: skip
+    # Facts the manifest does not record are left out rather than shown as dashes.
+    facts = [(k, v) for k, v in facts if v is not None and v != ""]
     parts = [key_values(facts)]
     if m.get("arms"):
         parts += ["<h3>Arms</h3>", arms_table(m["arms"])]
@@ -304,7 +321,7 @@ _CSS = """
 html { -webkit-text-size-adjust: 100%; }
 body { margin: 0; color: var(--ink); background: #fff; line-height: 1.5;
        font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; }
-main { max-width: 1180px; margin: 0 auto; padding: 24px 28px 64px; }
+main { max-width: 1240px; margin: 0 auto; padding: 24px 28px 64px; }
 header { border-bottom: 1px solid var(--line); padding-bottom: 12px; margin-bottom: 8px; }
 h1 { font-size: 28px; margin: 0 0 2px; }
 h2 { font-size: 21px; margin: 36px 0 10px; padding-bottom: 4px;
@@ -317,8 +334,8 @@ h3 { font-size: 16px; margin: 22px 0 8px; }
          font-weight: 600; margin: 8px 0 0; }
 .badge.held { background: var(--good); } .badge.failed { background: var(--bad); }
 .table-wrap { overflow-x: auto; }
-table { border-collapse: collapse; margin: 6px 0 10px; font-size: 14px; width: 100%; }
-th, td { padding: 6px 10px; border-bottom: 1px solid var(--line); text-align: left;
+table { border-collapse: collapse; margin: 6px 0 10px; font-size: 13.5px; width: 100%; }
+th, td { padding: 6px 8px; border-bottom: 1px solid var(--line); text-align: left;
          vertical-align: top; }
 th { background: var(--soft); font-weight: 600; white-space: nowrap; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }

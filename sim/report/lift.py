@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from sim.report.inputs import as_frame, control_arm, error_bars, floats, require_columns
-from sim.report.style import base_layout, p_value, pick_colors, pp, signed_pct
+from sim.report.style import base_layout, p_phrase, pick_colors, pp, signed_pct
 
 LIFT_COLUMNS = ("arm", "abs_lift", "abs_lift_ci_lower", "abs_lift_ci_upper", "rel_lift",
                 "rel_lift_ci_lower", "rel_lift_ci_upper")  # fmt: skip
@@ -58,7 +58,7 @@ def lift_forest_figure(
     for _, r in rows.iterrows():
         arm = str(r["arm"])
         p, p_adj = r.get("p_value"), r.get("p_value_adjusted")
-        p_text = f"p = {p_value(p)}, adjusted {p_value(p_adj)}"
+        p_text = f"{p_phrase(p)}, adjusted {p_phrase(p_adj)}"
         method = str(r.get("method") or "")
         panels = ((1, "abs_lift", 100.0, pp), (2, "rel_lift", 1.0, signed_pct))
         for col, metric, scale, fmt in panels:

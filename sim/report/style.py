@@ -118,6 +118,16 @@ def p_value(x: Any) -> str:
     return "<0.001" if v < 0.001 else f"{v:.2g}" if v < 0.1 else f"{v:.2f}"
 
 
+def p_phrase(x: Any) -> str:
+    """A p-value in a sentence: ``p = 0.046`` or ``p < 0.001``.
+
+    >>> p_phrase(0.04567), p_phrase(1e-9)
+    ('p = 0.046', 'p < 0.001')
+    """
+    text = p_value(x)
+    return f"p < {text[1:]}" if text.startswith("<") else f"p = {text}"
+
+
 def number(x: Any, digits: int = 2) -> str:
     """A plain number with thousands separators.
 

@@ -70,7 +70,7 @@ def _arm_name(row: Mapping[str, Any], control: str | None) -> str:
 def conversion_table(summary: pd.DataFrame, control: str | None) -> str:
     """Leads, patients, conversion rate and lifts with intervals and p-values, per arm."""
     header = ["Arm", "Leads", "Patients", "Conversion", "95% CI", "Abs. lift", "95% CI",
-              "Rel. lift", "95% CI", "p", "p (adjusted)"]  # fmt: skip
+              "Rel. lift", "95% CI", "p", "p adj."]  # fmt: skip
     rows = []
     for r in summary.to_dict("records"):
         rows.append([
@@ -159,12 +159,18 @@ def key_values(pairs: Sequence[tuple[str, Any]]) -> str:
 
 
 def arms_table(arms: Sequence[Mapping[str, Any]]) -> str:
-    """The manifest's arms: name, strategy file, scenario overrides, allocation weight."""
-    rows = [[str(a.get("name", "")), str(a.get("strategy_file", "") or DASH),
-             _text(a.get("overrides") or {}) if a.get("overrides") else DASH,
-             number(a.get("weight"), 3)] for a in arms]  # fmt: skip
-    return html_table(["Arm", "Strategy file", "Scenario overrides", "Weight"], rows,
-                      numeric=[False, False, False, True])  # fmt: skip
+    """The manifest's arms: name, strategy file, scenario overrides, weight, sweep value."""
+    sweep = any(a.get("sweep_value") is not None for a in arms)
+    header = ["Arm", "Strategy file", "Scenario overrides", "Weight"] + (["Sweep value"] * sweep)
+    rows = []
+    for a in arms:
+        overrides = a.get("overrides") or a.get("scenario_overrides")
+        row = [str(a.get("name", "")), str(a.get("strategy_file", "") or DASH),
+               _text(overrides) if overrides else DASH, number(a.get("weight"), 3)]  # fmt: skip
+        if sweep:
+            row.append(_text(a.get("sweep_value")))
+        rows.append(row)
+    return html_table(header, rows, numeric=[False, False, False, True] + [True] * sweep)
 
 
 def mapping_table(

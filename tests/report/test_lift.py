@@ -8,7 +8,7 @@ import pytest
 
 from sim.report.lift import lift_forest_figure
 from sim.report.run_folder import load_run
-from sim.report.style import p_value
+from sim.report.style import p_phrase
 
 
 def test_each_treatment_arm_has_its_lifts_intervals_and_p_values(run_folder):
@@ -28,12 +28,12 @@ def test_each_treatment_arm_has_its_lifts_intervals_and_p_values(run_folder):
         assert trace.error_x.arrayminus[0] == pytest.approx(
             (r[metric] - r[f"{metric}_ci_lower"]) * scale
         )
-        assert f"p = {p_value(r.p_value)}, adjusted {p_value(r.p_value_adjusted)}" in (
+        assert f"{p_phrase(r.p_value)}, adjusted {p_phrase(r.p_value_adjusted)}" in (
             trace.hovertemplate
         )
         if is_abs:
             assert f"{100 * r.abs_lift:+.1f} pp" in trace.text[0]
-            assert f"adjusted {p_value(r.p_value_adjusted)}" in trace.text[0]
+            assert f"adjusted {p_phrase(r.p_value_adjusted)}" in trace.text[0]
         else:
             assert trace.text[0] == f"{r.rel_lift:+.1%}"
     assert "email_blast" in fig.layout.title.text
