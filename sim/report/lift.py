@@ -34,7 +34,8 @@ def lift_forest_figure(
     Returns:
         Two panels sharing the arm axis. Per arm, a trace in the left panel (``x`` = absolute
         lift x 100, in pp) and one in the right (``x`` = relative lift as a fraction), with
-        asymmetric error bars; labels and hover show the p-value and the adjusted p-value.
+        asymmetric error bars and the estimate as label; the arm's tick label gives the
+        adjusted p-value, the hover both p-values and the interval.
 
     Example:
         >>> fig = lift_forest_figure([
@@ -69,7 +70,7 @@ def lift_forest_figure(
                 x=[est * scale], y=[arm],
                 error_x=error_bars([est * scale], [lo * scale], [hi * scale]),
                 marker={"color": palette[arm], "size": 11, "symbol": "diamond"},
-                text=[f"{fmt(est)}  ({p_text})" if col == 1 else fmt(est)],
+                text=[fmt(est)],
                 textposition="top center", cliponaxis=False,
                 hovertemplate=(f"<b>{arm}</b> vs {control}<br>{fmt(est)} (95% CI {ci})<br>"
                                f"{p_text}" + (f"<br>{method}" if method else "")
@@ -81,7 +82,12 @@ def lift_forest_figure(
                 height=max(300, 180 + 80 * len(rows)))  # fmt: skip
     fig.update_xaxes(ticksuffix=" pp", zeroline=False, row=1, col=1)
     fig.update_xaxes(tickformat="+.0%", zeroline=False, row=1, col=2)
-    # Reversed category axis, first arm on top, with room above it for its label.
-    fig.update_yaxes(type="category", range=[len(rows) - 0.5, -0.9])
+    # Reversed category axis, first arm on top, with room above it for its label; the tick
+    # labels carry the adjusted p-value, so long labels never run into the markers.
+    arms = [str(a) for a in rows["arm"]]
+    ticks = [f"<b>{a}</b><br>adj. {p_phrase(r.get('p_value_adjusted'))}" for a, (_, r)
+             in zip(arms, rows.iterrows(), strict=True)]  # fmt: skip
+    fig.update_yaxes(type="category", range=[len(rows) - 0.5, -0.9], tickvals=arms,
+                     ticktext=ticks, automargin=True)  # fmt: skip
     fig.update_layout(showlegend=False)
     return fig

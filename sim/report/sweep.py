@@ -29,6 +29,7 @@ def sweep_figure(
     y: str | None = None,
     group: str | None = None,
     colors: Mapping[str, str] | None = None,
+    log_x: bool | None = None,
     title: str | None = None,
 ) -> go.Figure:
     """``metric`` against one swept parameter (line + CI band) or two (heatmap).
@@ -43,6 +44,8 @@ def sweep_figure(
             duplicate cells.
         group: a column whose values get a line each (e.g. ``arm``); one line if ``None``.
         colors: optional ``{group value: colour}``.
+        log_x: a logarithmic x axis; by default when the values are positive numbers spanning
+            a factor of 50 or more (delays from minutes to days).
         title: figure title.
 
     Returns:
@@ -93,7 +96,10 @@ def sweep_figure(
         ))  # fmt: skip
     base_layout(fig, title or f"{label(metric)} across {xname}")
     fig.update_layout(showlegend=group is not None)
-    fig.update_xaxes(title_text=xname)
+    if log_x is None:
+        values = [v for v in floats(df[x]) if math.isfinite(v)]
+        log_x = len(values) > 1 and min(values) > 0 and max(values) / min(values) >= 50
+    fig.update_xaxes(title_text=xname, type="log" if log_x else "linear")
     fig.update_yaxes(title_text=label(metric), **axis_format(metric))
     return fig
 

@@ -32,10 +32,13 @@ def test_each_treatment_arm_has_its_lifts_intervals_and_p_values(run_folder):
             trace.hovertemplate
         )
         if is_abs:
-            assert f"{100 * r.abs_lift:+.1f} pp" in trace.text[0]
-            assert f"adjusted {p_phrase(r.p_value_adjusted)}" in trace.text[0]
+            assert trace.text[0] == f"{100 * r.abs_lift:+.1f} pp"
         else:
             assert trace.text[0] == f"{r.rel_lift:+.1%}"
+    ticks = dict(zip(fig.layout.yaxis.tickvals, fig.layout.yaxis.ticktext, strict=True))
+    assert list(ticks) == list(treated.index)
+    for arm, r in treated.iterrows():
+        assert ticks[arm] == f"<b>{arm}</b><br>adj. {p_phrase(r.p_value_adjusted)}"
     assert "email_blast" in fig.layout.title.text
 
 

@@ -52,6 +52,13 @@ def test_sweep_line_follows_the_swept_values_with_a_band(sweep_run_folder):
     assert list(band.y[:k]) == pytest.approx(list(order.conversion_rate_ci_upper))
     assert list(band.y[k:]) == pytest.approx(list(order.conversion_rate_ci_lower)[::-1])
     assert fig.layout.xaxis.title.text == "sales.response_delay_hours"
+    assert fig.layout.xaxis.type == "linear"  # 0 is among the values: no log axis
+
+
+def test_sweep_over_orders_of_magnitude_gets_a_log_axis():
+    data = [{"sweep_value": v, "conversion_rate": 0.2} for v in (0.083, 1, 9, 48)]
+    assert sweep_figure(data).layout.xaxis.type == "log"
+    assert sweep_figure(data, log_x=False).layout.xaxis.type == "linear"
 
 
 def test_sweep_drops_rows_without_a_value_and_draws_groups():
