@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -86,7 +86,8 @@ class World:
         if np.any(weights < 0) or weights.sum() <= 0:
             raise ValueError("arm weights must be >= 0 and not all 0")
         self.scenario = scenario
-        self.arms = [arm_params(i, a.strategy) for i, a in enumerate(arms)]
+        # The arm's name labels its leads (a split A/A test runs one strategy under two names).
+        self.arms = [replace(arm_params(i, a.strategy), name=a.name) for i, a in enumerate(arms)]
         self.weights = weights / weights.sum()
         self.p = world_params(scenario)
         self.streams = LeadStreams(seed)
