@@ -151,12 +151,13 @@ def paired_stats(
 ) -> dict[str, dict[str, Any]]:
     """Each arm paired lead by lead with the control (the same lead ids, in order)."""
     frames = {name: g for name, g in leads.groupby("arm", sort=False)}
-    base = frames[control]
+    empty = leads.iloc[0:0]  # a world can have no leads at all (a small or zero lead rate)
+    base = frames.get(control, empty)
     out = {}
     for name in arms:
         if name == control:
             continue
-        g = frames[name]
+        g = frames.get(name, empty)
         if not np.array_equal(g["lead_id"].to_numpy(), base["lead_id"].to_numpy()):
             raise RuntimeError("paired arms must see the same leads")  # pragma: no cover
         ps = PairedStats.from_arrays(
