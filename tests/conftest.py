@@ -39,4 +39,4 @@ def scenario() -> Callable[..., Scenario]:
 @pytest.fixture
 def strategy() -> Callable[..., Strategy]:
     """``strategy("newsletter", **{"email.max_emails": 3})``: a shipped strategy, overridden."""
-    return lambda name, **overrides: load_strategy(STRATEGY_DIR / f"{name}.toml", overrides or None)
+    return lambda stem, **overrides: load_strategy(STRATEGY_DIR / f"{stem}.toml", overrides or None)
