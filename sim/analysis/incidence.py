@@ -69,8 +69,9 @@ def cumulative_incidence(
         censored: the label meaning "no event observed" (default ``0``).
         causes: which causes to report, in this order (default: the labels present, sorted).
             A cause without events gets a zero curve.
-        times: evaluate the step functions at these times instead of at every distinct event
-            time; ``events`` then counts the cause's events since the previous requested time.
+        times: evaluate the step functions at these increasing times instead of at every
+            distinct event time; ``events`` then counts the cause's events since the previous
+            requested time.
         alpha: 1 - confidence level of the intervals.
         transform: ``"log-log"`` (default) or ``"linear"`` scale for the interval.
 
@@ -82,8 +83,8 @@ def cumulative_incidence(
         is 0 and the interval collapses to the point.
 
     Raises:
-        InputError: arrays of different lengths, negative or non-finite times or weights, an
-            unknown ``transform`` or ``alpha`` outside (0, 1).
+        InputError: arrays of different lengths, negative or non-finite times or weights,
+            ``times`` out of order, an unknown ``transform`` or ``alpha`` outside (0, 1).
 
     Example:
         Six leads: patient (1) at day 1 and 3 and 5, lost (2) at day 2, censored at 2 and 4.
@@ -218,8 +219,8 @@ def _at_times(
     var: np.ndarray,
 ) -> tuple[np.ndarray, ...]:
     """Right-continuous step functions read at ``when`` (0 before the first event)."""
-    if np.any(~np.isfinite(when)):
-        raise InputError("times", "must be finite")
+    if np.any(~np.isfinite(when)) or np.any(np.diff(when) < 0):
+        raise InputError("times", "must be finite and in increasing order")
     pos = np.searchsorted(event_times, when, side="right")  # event times <= when
     f = np.concatenate([[0.0], cif])[pos]
     v = np.concatenate([[0.0], var])[pos]

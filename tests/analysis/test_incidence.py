@@ -180,6 +180,7 @@ def test_no_events_gives_empty_table_with_the_columns():
         ({"time": [1, 2], "event": [1, 0], "alpha": 1.5}, "alpha"),
         ({"time": [1, 2], "event": [1, 0], "transform": "logit"}, "transform"),
         ({"time": [1, 2], "event": [1, None]}, "event"),
+        ({"time": [1, 2], "event": [1, 0], "times": [3, 1]}, "times"),
     ],
 )
 def test_bad_input_names_the_argument(kwargs, where):
