@@ -33,6 +33,7 @@ from sim.analysis.cost import (
     cost_per_conversion_interval,
     cost_per_conversion_ratio,
 )
+from sim.analysis.incidence import cumulative_incidence
 from sim.analysis.interval import Interval, Test
 from sim.analysis.markdown import markdown_table
 from sim.analysis.multiple import ADJUST_METHODS, adjust_p_values
@@ -45,8 +46,17 @@ from sim.analysis.paired import (
     paired_ratio_interval,
     paired_stats,
 )
+from sim.analysis.power import (
+    Plan,
+    minimum_detectable_effect,
+    plan_test,
+    power_for_months,
+    power_two_proportions,
+    sample_size_two_proportions,
+)
 from sim.analysis.proportions import RATE_METHODS, rate_interval
 from sim.analysis.replications import summarize_replications
+from sim.analysis.sequential import Look, group_sequential_bounds, monitor
 from sim.analysis.srm import SampleRatioCheck, SampleRatioMismatchWarning, sample_ratio_check
 from sim.analysis.sufficient import ArmStats, group_arm_stats, pool
 from sim.analysis.two_proportions import (
@@ -57,8 +67,6 @@ from sim.analysis.two_proportions import (
     ratio_interval,
     ratio_test,
 )
-
-# power and sequential:
 
 __all__ = [
     "ADJUST_METHODS",
@@ -75,7 +83,9 @@ __all__ = [
     "ArmStats",
     "Comparison",
     "Interval",
+    "Look",
     "PairedStats",
+    "Plan",
     "SampleRatioCheck",
     "SampleRatioMismatchWarning",
     "Sums",
@@ -88,19 +98,27 @@ __all__ = [
     "cost_per_conversion_difference",
     "cost_per_conversion_interval",
     "cost_per_conversion_ratio",
+    "cumulative_incidence",
     "diff_interval",
     "diff_test",
     "group_arm_stats",
+    "group_sequential_bounds",
     "markdown_table",
+    "minimum_detectable_effect",
+    "monitor",
     "paired_compare",
     "paired_compare_arms",
     "paired_diff_interval",
     "paired_ratio_interval",
     "paired_stats",
+    "plan_test",
     "pool",
+    "power_for_months",
+    "power_two_proportions",
     "rate_interval",
     "ratio_interval",
     "ratio_test",
     "sample_ratio_check",
+    "sample_size_two_proportions",
     "summarize_replications",
 ]
