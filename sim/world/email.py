@@ -74,7 +74,7 @@ def send(lead: Lead, t: float, day: int, arm: ArmParams, p: WorldParams, de: Dra
         p_open = 0.99
     opened = u < p_open
     p_click = p.click_p
-    if content == state and p.stage_matching:
+    if content == state and state <= DECISION and p.stage_matching:
         p_click = min(1.0, p_click * p.matched_click)
     clicked = opened and u / p_open < p_click
     hard_sell = content >= DECISION and content != GENERIC and state == 0 and p.stage_matching
