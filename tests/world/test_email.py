@@ -208,3 +208,20 @@ def test_all_bounced_email_changes_no_outcome(scenario, strategy):
 def test_max_emails_is_honoured(scenario, strategy):
     leads = simulate(scenario(months=1), strategy("hard_sell", **{"email.max_emails": 4}), 2).leads
     assert leads.emails_sent.max() == 4
+
+
+def test_matched_click_multiplier_applies_to_stage_content_only(scenario, strategy):
+    # Opened with u / p_open = 0.15: clicked when the click probability is doubled by a match
+    # (0.09 x 2 = 0.18), not at the plain 0.09.
+    p = world_params(scenario())
+    stage_arm = arm_params(0, strategy("stage_nurture"))
+    lead = Lead(0, stage_arm, 0, 0.0, 0, 1.0, 1.0, draws(0.999999, 0.999999), p)
+    mail.send(lead, 1.4, 1, stage_arm, p, draws(p.delivery * p.open_p[0] * 0.15, 0.9, 0.9))
+    assert lead.clicked == 1  # awareness content read at awareness: matched
+    # A dormant lead reading a newsletter: generic content matches no stage (the kind index
+    # of "generic" once collided with the dormant state's number and doubled its clicks).
+    news = arm_params(0, strategy("newsletter"))
+    lead = Lead(0, news, 0, 0.0, 0, 1.0, 1.0, draws(0.999999, 0.999999), p)
+    lead.state = DORMANT
+    mail.send(lead, 1.4, 1, news, p, draws(p.delivery * p.open_p[DORMANT] * 0.15, 0.9, 0.9))
+    assert lead.opened == 1 and lead.clicked == 0
