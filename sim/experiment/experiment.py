@@ -186,7 +186,8 @@ class Experiment:
             leads = pd.concat([res["leads"] for res in ordered], ignore_index=True)
         stats = pool([{a: ArmStats(**d) for a, d in res["stats"].items()} for res in ordered])
         pairs: dict[str, PairedStats] = {}
-        if self.design == "paired":
+        # Pool the pairing only if every replication has one (see paired_stats).
+        if self.design == "paired" and all(res.get("pairs") is not None for res in ordered):
             pairs = pool_pairs(res["pairs"] for res in ordered)
         return ExperimentResult(
             control=self.control,

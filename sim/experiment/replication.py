@@ -148,8 +148,12 @@ def arm_stats(leads: pd.DataFrame, arms: Sequence[str]) -> dict[str, dict[str, A
 
 def paired_stats(
     leads: pd.DataFrame, arms: Sequence[str], control: str
-) -> dict[str, dict[str, Any]]:
-    """Each arm paired lead by lead with the control (the same lead ids, in order)."""
+) -> dict[str, dict[str, Any]] | None:
+    """Each arm paired lead by lead with the control (the same lead ids, in order).
+
+    ``None`` when an arm saw other leads than the control: its scenario overrides change the
+    arrivals (e.g. a sweep over ``scenario.leads_per_month``), so there is nothing to pair.
+    """
     frames = {name: g for name, g in leads.groupby("arm", sort=False)}
     empty = leads.iloc[0:0]  # a world can have no leads at all (a small or zero lead rate)
     base = frames.get(control, empty)
@@ -159,7 +163,7 @@ def paired_stats(
             continue
         g = frames.get(name, empty)
         if not np.array_equal(g["lead_id"].to_numpy(), base["lead_id"].to_numpy()):
-            raise RuntimeError("paired arms must see the same leads")  # pragma: no cover
+            return None
         ps = PairedStats.from_arrays(
             g["converted"].to_numpy(),
             base["converted"].to_numpy(),
