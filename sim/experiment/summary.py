@@ -60,6 +60,24 @@ SUMMARY_COLUMNS = (
 )
 
 
+#: Interval columns and the limits of what they estimate (rates, lifts, costs).
+_LIMITS = (
+    (("conversion_rate_ci_lower", "conversion_rate_ci_upper"), 0.0, 1.0),
+    (("abs_lift_ci_lower", "abs_lift_ci_upper"), -1.0, 1.0),
+    (("rel_lift_ci_lower", "rel_lift_ci_upper"), -1.0, None),
+    (
+        (
+            "cost_per_conversion_ci_lower",
+            "cost_per_conversion_ci_upper",
+            "marketing_cost_per_conversion_ci_lower",
+            "marketing_cost_per_conversion_ci_upper",
+        ),
+        0.0,
+        None,
+    ),
+)
+
+
 class Ratio(NamedTuple):
     """A ratio of sums over replications and its per-replication influence values."""
 
@@ -192,6 +210,11 @@ def summarize_replications(
             row["note"] = "" if r_count >= 2 else "one replication: no interval across replications"
         rows.append(row)
     out = pd.DataFrame(rows)
+    # A t-interval can reach past what the quantity can be (a rate below 0 with few
+    # replications, a negative cost per patient); the truth lies inside these limits, so
+    # cutting the interval at them keeps its coverage and stops it showing impossible values.
+    for cols, lower, upper in _LIMITS:
+        out[list(cols)] = out[list(cols)].clip(lower=lower, upper=upper)
     p = out["p_value"].to_numpy(float)
     out["p_value_adjusted"] = p if adjust == "none" else adjust_p_values(p, adjust)
     for col in SUMMARY_COLUMNS:
