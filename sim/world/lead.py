@@ -133,9 +133,11 @@ class Lead:
             return
         # One uniform picks the kind and, rescaled within the kind's slice, the time.
         u = self.dj.next() * total
-        if u < a:
+        # Never pick a slice of width 0: with subnormal rates (total = 5e-324) the product can
+        # round up to the total and fall past the last slice.
+        if u < a or (d <= 0.0 and lo <= 0.0):
             kind, w, base = (ADVANCE if state <= DECISION else REVIVE), a, 0.0
-        elif u < a + d:
+        elif u < a + d or lo <= 0.0:
             kind, w, base = TO_DORMANT, d, a
         else:
             kind, w, base = TO_LOST, lo, a + d
