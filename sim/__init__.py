@@ -7,6 +7,8 @@ The names a notebook needs are here: ``sim.load_scenario``, ``sim.load_strategy`
 from sim.config import Scenario, Strategy, load_scenario, load_strategy
 from sim.experiment.arms import ArmSpec
 from sim.experiment.experiment import Experiment, ExperimentResult
+from sim.experiment.runner import run_suite
+from sim.experiment.suite import load_suite
 from sim.world.model import Arm, WorldResult, simulate
 
 __all__ = [
@@ -19,5 +21,7 @@ __all__ = [
     "WorldResult",
     "load_scenario",
     "load_strategy",
+    "load_suite",
+    "run_suite",
     "simulate",
 ]

@@ -12,8 +12,8 @@ class InputError(ValueError):
     """Bad input: a config typo, an impossible value, a broken CSV, a missing file.
 
     Args:
-        where: the file (and row or key path) the problem is in, e.g. ``"a.toml: email.open_prob"``.
-        problem: what is wrong and what is allowed, e.g. ``"1.5 is not allowed: must be in [0, 1]"``.
+        where: the file (and row or key path) the problem is in, e.g. ``"a.toml: email"``.
+        problem: what is wrong and what is allowed, e.g. ``"1.5: must be in [0, 1]"``.
 
     Example:
         >>> str(InputError("s.toml: months", "0 is not allowed: must be >= 1"))

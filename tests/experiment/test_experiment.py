@@ -147,3 +147,16 @@ def test_pooled_analysis_pools_every_lead_and_uses_the_pairing(scenario, strateg
     d = direct.comparisons.set_index("arm").loc["stage_nurture"]
     assert row["abs_lift_ci_lower"] == pytest.approx(d["abs_lift_ci_lower"], rel=1e-9)
     assert row["abs_lift_ci_upper"] == pytest.approx(d["abs_lift_ci_upper"], rel=1e-9)
+
+
+def test_arms_are_labelled_by_their_arm_name_not_the_strategy_name(scenario, strategies):
+    st = strategies["no_nurture"]
+    res = sim.Experiment(
+        scenario,
+        {"x": sim.ArmSpec("x", st), "y": sim.ArmSpec("y", st)},
+        control="x",
+        replications=1,
+        keep_leads=True,
+    ).run(workers=1)
+    assert set(res.leads.arm) == {"x", "y"}
+    assert res.summary().set_index("arm").loc["y", "abs_lift"] == 0.0
