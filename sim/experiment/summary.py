@@ -18,29 +18,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.analysis.comparison import VOCABULARY
 from sim.analysis.multiple import adjust_p_values
 
 #: The summary columns: the analysis vocabulary, then the extras a suite reports.
 SUMMARY_COLUMNS = (
-    "arm",
-    "control",
-    "n",
-    "conversions",
-    "conversion_rate",
-    "conversion_rate_ci_lower",
-    "conversion_rate_ci_upper",
-    "abs_lift",
-    "abs_lift_ci_lower",
-    "abs_lift_ci_upper",
-    "rel_lift",
-    "rel_lift_ci_lower",
-    "rel_lift_ci_upper",
-    "cost_per_conversion_usd",
-    "cost_per_conversion_ci_lower",
-    "cost_per_conversion_ci_upper",
-    "p_value",
-    "p_value_adjusted",
-    "method",
+    *VOCABULARY,
     "marketing_cost_per_conversion_usd",
     "marketing_cost_per_conversion_ci_lower",
     "marketing_cost_per_conversion_ci_upper",
