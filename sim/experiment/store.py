@@ -54,6 +54,12 @@ class RunStore:
         root_real = self.root.resolve()
         if root_real not in self.dir.resolve().parents:
             raise InputError(f"suite name {suite!r}", "would write outside the results folder")
+        # A symbolic link one level down would send the checkpoints elsewhere just the same.
+        if root_real not in self.reps_dir.resolve().parents:
+            raise InputError(
+                f"--results {self.root}",
+                f"{self.reps_dir} is a link that would write outside the results folder",
+            )
 
     def prepare(self) -> None:
         try:
