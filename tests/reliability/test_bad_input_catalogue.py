@@ -828,3 +828,37 @@ def test_bad_input_through_a_real_process(case, tmp_path):
     before = snapshot(tmp_path)
     done = run_nurture(list(case.argv), tmp_path)
     _check_contract(case, done.code, done.out, done.err, before, snapshot(tmp_path))
+
+
+def test_absurd_size_is_refused_before_any_work(tmp_path, monkeypatch, capsys):
+    """10^12 leads a month: refused from the config's numbers, before a world is built."""
+    import sim.cli.run as run_command
+
+    def no_world(*args, **kwargs):
+        raise AssertionError("the world was built for an absurd scenario")
+
+    monkeypatch.setattr(run_command, "simulate", no_world)
+    case = next(c for c in CASES if c.id == "absurd_leads_per_month")
+    monkeypatch.chdir(tmp_path)
+    write_files(tmp_path, case.files)
+    assert main(list(case.argv)) == 2
+    assert f"at most {MAX_LEADS_PER_WORLD:,}" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_absurd_size_takes_no_memory_in_a_real_process(tmp_path):
+    """The refusal costs what starting the command costs: compared with a valid tiny run.
+
+    One float per lead for 10^12 leads would be 8 TB; the refusing process must stay within
+    a few MB of a process that simulates 20 leads (no timing is asserted; the subprocess
+    timeout only guards against a hang).
+    """
+    case = next(c for c in CASES if c.id == "absurd_leads_per_month")
+    write_files(tmp_path / "absurd", case.files)
+    write_files(tmp_path / "tiny", RUN_FILES)
+    absurd = run_nurture(list(case.argv), tmp_path / "absurd", timeout=60)
+    tiny = run_nurture(list(RUN), tmp_path / "tiny", timeout=60)
+    assert absurd.code == 2 and tiny.code == 0
+    print(f"absurd: {absurd.peak_rss_mb:.0f} MB, {absurd.seconds:.2f} s; "
+          f"tiny run: {tiny.peak_rss_mb:.0f} MB, {tiny.seconds:.2f} s")  # fmt: skip
+    assert absurd.peak_rss_mb < tiny.peak_rss_mb + 10.0
