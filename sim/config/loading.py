@@ -143,7 +143,8 @@ def _to_input_error(
         msg = msg[len("Value error, ") :]
     if isinstance(value, float) and not math.isfinite(value):
         return InputError(f"{where}: {path}", f"{value} is not allowed: must be a finite number")
-    if kind.startswith("model_") or not loc or isinstance(value, dict):
+    listed = isinstance(value, list) and kind == "value_error"  # a validator's own message
+    if kind.startswith("model_") or not loc or isinstance(value, dict) or listed:
         return InputError(f"{where}: {path or '(top level)'}", msg)
     shown = repr(value) if isinstance(value, str) else str(value)
     if len(shown) > 60:

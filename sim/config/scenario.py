@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictBool, field_validator, model_validator
 
 from sim.config.base import NonNegative, Positive, Probability, StrictModel, check_shares
 
@@ -121,7 +121,7 @@ class ContentEffects(StrictModel):
     push_away_lost_share: Probability = 0.5
     #: Ablation switch: false makes every opened email act like generic content, whatever
     #: its stage, to show how much of a strategy's effect comes from matching the stage.
-    stage_matching: bool = True
+    stage_matching: StrictBool = True
 
 
 class SalesTeam(StrictModel):
@@ -201,13 +201,20 @@ class Scenario(StrictModel):
     #: Distribution of sales call lengths: "exponential" (default) or "fixed".
     call_length: Literal["exponential", "fixed"] = "exponential"
 
-    @model_validator(mode="after")
-    def _check(self) -> Scenario:
-        check_shares([s.share for s in self.sources], "sources' shares")
-        names = [s.name for s in self.sources]
+    @field_validator("sources")
+    @classmethod
+    def _sources(cls, sources: list[Source]) -> list[Source]:
+        # A field validator, so the error is reported under the key "sources".
+        shares = [s.share for s in sources]
+        check_shares(shares, "sources' shares")
+        names = [s.name for s in sources]
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
             raise ValueError(f"source names must be unique, {dup[0]!r} repeats")
+        return sources
+
+    @model_validator(mode="after")
+    def _check(self) -> Scenario:
         if not self.seasonality:
             raise ValueError("seasonality needs at least one monthly multiplier")
         peak = max(self.seasonality)

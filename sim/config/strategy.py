@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictBool, model_validator
 
 from sim.config.base import NonNegative, Positive, Probability, StrictModel
 
@@ -35,7 +35,7 @@ class Cadence(StrictModel):
 class EmailPlan(StrictModel):
     """The email program. ``enabled = false`` sends nothing."""
 
-    enabled: bool = False
+    enabled: StrictBool = False
     #: Days from arrival to the first email (sent with the next daily batch).
     start_delay_days: NonNegative = 1.0
     #: Never send more than one email in this many days, whatever the cadence says.
@@ -78,7 +78,7 @@ class Scoring(StrictModel):
 class CallPlan(StrictModel):
     """When and how hard sales calls after one kind of trigger."""
 
-    enabled: bool = False
+    enabled: StrictBool = False
     #: "consultative" calls act by the lead's stage; "pushy" calls pitch a booking to
     #: everyone, which drives early-stage leads away more often (scenario's pushy_* odds).
     style: Literal["consultative", "pushy"] = "consultative"

@@ -149,6 +149,8 @@ class Lead:
         """Apply every natural transition due by time ``t``."""
         while self.next_t <= t:
             now = self.next_t
+            if now == INF:
+                return  # nothing more can happen (t itself is infinite)
             kind = self.next_kind
             if kind == ADVANCE:
                 if self.state == DECISION:
