@@ -18,7 +18,13 @@ from sim.cli.suite import positive_int
 from sim.config import load_scenario, load_strategy
 from sim.errors import InputError
 from sim.experiment.experiment import Experiment
-from sim.experiment.looks import look_counts, monitor_looks, monthly_cutoffs, stopping_shares
+from sim.experiment.looks import (
+    INFORMATION,
+    look_counts,
+    monitor_looks,
+    monthly_cutoffs,
+    stopping_shares,
+)
 from sim.experiment.tables import markdown_table, summary_markdown
 
 MONITOR_METHODS = ("obf", "pocock", "msprt", "naive")
@@ -55,9 +61,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "spending, mixture SPRT, or naive (a 5%% test at every look, for contrast)",
     )
     looks.add_argument(
+        "--information",
+        choices=INFORMATION,
+        help="information fractions for obf/pocock: statistical (grows with the conversions "
+        "seen; the default) or leads (share of leads seen)",
+    )
+    looks.add_argument(
         "--planned-leads",
         type=float,
-        help="the plan's total leads (both arms) for the information fractions "
+        help="with --information leads: the plan's total leads (both arms) "
         "(default: the leads at the last look)",
     )
     p.set_defaults(handler=run)
@@ -118,6 +130,7 @@ def run(args: argparse.Namespace) -> int:
         }
         if looks is not None:
             out["monitor"] = args.monitor or "obf"
+            out["information"] = args.information or "statistical"
             out["looks"] = to_jsonable(looks.to_dict(orient="records"))
             if shares is not None:
                 out["stopping"] = to_jsonable(shares.to_dict(orient="records"))
@@ -139,7 +152,11 @@ def run(args: argparse.Namespace) -> int:
 
 def _check_look_options(args: argparse.Namespace) -> None:
     if not args.looks:
-        for flag, value in (("--monitor", args.monitor), ("--planned-leads", args.planned_leads)):
+        for flag, value in (
+            ("--monitor", args.monitor),
+            ("--information", args.information),
+            ("--planned-leads", args.planned_leads),
+        ):
             if value is not None:
                 raise InputError(flag, "only applies to monitored tests: add --looks monthly")
         return
@@ -153,6 +170,12 @@ def _check_look_options(args: argparse.Namespace) -> None:
         args.planned_leads > 0 and math.isfinite(args.planned_leads)
     ):
         raise InputError("--planned-leads", f"{args.planned_leads} is not allowed: must be > 0")
+    if args.planned_leads is not None:
+        if args.information == "statistical":
+            raise InputError(
+                "--planned-leads", "a plan in leads goes with --information leads, not statistical"
+            )
+        args.information = "leads"
 
 
 def _monitor(
@@ -160,6 +183,7 @@ def _monitor(
 ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Replication 0's looks for every arm against the control; stopping shares across all."""
     method = args.monitor or "obf"
+    information = args.information or "statistical"
     cutoffs = monthly_cutoffs(months)
     looks, shares = [], []
     for arm in arms:
@@ -170,13 +194,18 @@ def _monitor(
             counts[counts["replication"] == 0],
             method=method,
             alpha=args.alpha,
+            information=information,
             planned_leads=args.planned_leads,
         )
         table.insert(0, "arm", arm)
         looks.append(table)
         if args.replications > 1:
             share = stopping_shares(
-                counts, methods=(method,), alpha=args.alpha, planned_leads=args.planned_leads
+                counts,
+                methods=(method,),
+                alpha=args.alpha,
+                information=information,
+                planned_leads=args.planned_leads,
             )
             share.insert(0, "arm", arm)
             shares.append(share)
@@ -217,7 +246,8 @@ def _looks_text(looks: pd.DataFrame, shares: pd.DataFrame | None, args: argparse
         }
     )
     lines = [
-        f"Monthly looks at replication 0 ({method}, alpha {args.alpha:g}): leads arrived and "
+        f"Monthly looks at replication 0 ({method}, alpha {args.alpha:g}, information from "
+        f"{'leads' if args.information == 'leads' else 'conversions'} seen): leads arrived and "
         "conversions happened by the end of each month; stop once |z| >= boundary.\n",
         markdown_table(view, {"z": "{:.2f}", "boundary": "{:.2f}", "p (adj.)": "{:.3g}"}),
     ]

@@ -8,9 +8,18 @@ cut-off has not seen yet; this module counts honestly, from ``arrived_day`` and
 ``days_to_convert``, what each look would have seen, and runs the stopping rules of
 :mod:`sim.analysis.sequential` on those counts.
 
-Information fractions are the leads seen at a look over the leads of the last look (the end
-of the test), unless the plan's total is given (``planned_leads``), as a practice monitoring a
-live test would: then they are the leads seen over the leads planned.
+**Information fractions.** Alpha-spending boundaries assume the z statistics of successive
+looks are correlated as ``sqrt(t_j / t_k)``. With conversions that take weeks, the share of
+*leads* seen overstates how much of the evidence an early look holds: its leads have not had
+time to convert. In the world (benchmarks/aa_peeking_world.py, docs/sequential.md) looks
+are less correlated than the share of leads says, and O'Brien-Fleming or Pocock boundaries
+built on it let an A/A test stop about 5.5-6% of the time instead of 5%. The default,
+``information="statistical"``, uses the statistical information instead, the inverse of the
+null variance of the lift estimate, ``n_eff * p (1 - p)`` with ``n_eff = 1 / (1/n_c + 1/n_t)``
+and ``p`` the pooled rate seen (Mehta & Tsiatis 2001's information-based monitoring), as a
+share of the last look's; it grows with the conversions seen. ``information="leads"`` uses
+the share of leads seen, of the last look's or of the plan's total (``planned_leads``), as a
+practice monitoring a live test against its plan would.
 
 Example:
     >>> import pandas as pd
@@ -35,6 +44,12 @@ import pandas as pd
 from sim.analysis.sequential import METHODS, Look, monitor
 from sim.config.scenario import DAYS_PER_MONTH
 from sim.errors import InputError
+
+#: How a look's information fraction is measured (see the module notes).
+INFORMATION = ("statistical", "leads")
+# A look with no conversions carries no information; it gets this tiny fraction instead of
+# 0 (which the boundaries do not allow): nothing is spent there, so it cannot stop the test.
+_NO_INFORMATION = 1e-6
 
 #: Columns of :func:`look_counts`, in order.
 LOOK_COLUMNS = (
@@ -127,11 +142,50 @@ def look_counts(
     return pd.concat(frames, ignore_index=True)
 
 
+def information_fractions(counts: pd.DataFrame, *, information: str = "statistical") -> np.ndarray:
+    """Each look's share of the last look's information (rows of :func:`look_counts`).
+
+    ``statistical``: ``n_eff p (1 - p)`` over its value at the last look, made strictly
+    increasing (a look that adds no information gets a hair more than the one before) and at
+    least a tiny positive number. ``leads``: leads seen over leads at the last look.
+
+    Example:
+        >>> counts = pd.DataFrame({"n_control": [50, 100], "conversions_control": [2, 15],
+        ...     "n_treatment": [50, 100], "conversions_treatment": [3, 17]})
+        >>> information_fractions(counts, information="leads").tolist()
+        [0.5, 1.0]
+        >>> [round(float(t), 3) for t in information_fractions(counts)]
+        [0.177, 1.0]
+    """
+    if information not in INFORMATION:
+        raise InputError(
+            "information", f"{information!r} is not allowed: use one of {', '.join(INFORMATION)}"
+        )
+    n_c = counts["n_control"].to_numpy(dtype=float)
+    n_t = counts["n_treatment"].to_numpy(dtype=float)
+    if information == "leads":
+        n = n_c + n_t
+        return n / n[-1]
+    x = counts["conversions_control"].to_numpy(dtype=float) + counts[
+        "conversions_treatment"
+    ].to_numpy(dtype=float)
+    pooled = x / (n_c + n_t)
+    info = np.maximum.accumulate(n_c * n_t / (n_c + n_t) * pooled * (1.0 - pooled))
+    if info[-1] <= 0.0:  # no conversions at all: nothing to measure information by
+        n = n_c + n_t
+        return n / n[-1]
+    t = np.maximum(info / info[-1], _NO_INFORMATION)
+    # Ties (a look that added nothing) become strictly increasing; the last stays at 1.
+    steps = np.arange(t.size) * 1e-9
+    return (t + steps) / (1.0 + steps[-1])
+
+
 def monitor_looks(
     counts: pd.DataFrame,
     *,
     method: str = "obf",
     alpha: float = 0.05,
+    information: str = "statistical",
     planned_leads: float | None = None,
     msprt_tau: float | None = None,
 ) -> pd.DataFrame:
@@ -142,9 +196,11 @@ def monitor_looks(
         method: ``obf``, ``pocock``, ``msprt`` or ``naive`` (see
             :func:`sim.analysis.sequential.monitor`).
         alpha: two-sided level of the whole monitored test.
-        planned_leads: the plan's total leads (both arms); by default the leads of the last
-            look, i.e. the information fraction is leads seen / leads at the end of the test.
-        msprt_tau: mSPRT mixing sd (default: tuned to the planned final look).
+        information: ``"statistical"`` or ``"leads"`` (see the module notes and
+            :func:`information_fractions`).
+        planned_leads: with ``information="leads"``, the plan's total leads (both arms); by
+            default the leads of the last look.
+        msprt_tau: mSPRT mixing sd (default: tuned to the last look's leads).
 
     Returns:
         :func:`~sim.analysis.sequential.monitor`'s table with ``cutoff_day`` and ``month``
@@ -161,25 +217,30 @@ def monitor_looks(
         raise InputError("method", f"{method!r} is not allowed: use one of {', '.join(METHODS)}")
     if "replication" in counts and counts["replication"].nunique() > 1:
         raise InputError("counts", "give one replication's looks at a time")
-    looks = []
+    if planned_leads is not None and information != "leads":
+        raise InputError(
+            "planned_leads", "a plan in leads needs information='leads' (fractions of leads)"
+        )
     for i, row in enumerate(counts.itertuples(index=False)):
         if row.n_control < 1 or row.n_treatment < 1:
             raise InputError(
                 f"look {i + 1} (day {row.cutoff_day:g})",
                 "an arm has no leads yet; look later or at fewer, longer intervals",
             )
+    fractions = information_fractions(counts, information=information)
+    looks = []
+    for i, row in enumerate(counts.itertuples(index=False)):
         looks.append(
             Look(
                 int(row.n_control),
                 int(row.conversions_control),
                 int(row.n_treatment),
                 int(row.conversions_treatment),
+                None if information == "leads" else float(fractions[i]),
             )
         )
-    total = planned_leads
-    if total is None:
-        last = counts.iloc[-1]
-        total = float(last["n_control"] + last["n_treatment"])
+    last = counts.iloc[-1]
+    total = planned_leads or float(last["n_control"] + last["n_treatment"])
     table = monitor(looks, method=method, alpha=alpha, max_information=total, msprt_tau=msprt_tau)
     cut = counts["cutoff_day"].to_numpy(dtype=float)
     table.insert(1, "cutoff_day", cut)
@@ -192,6 +253,7 @@ def stopping_shares(
     *,
     methods: Sequence[str] = ("obf",),
     alpha: float = 0.05,
+    information: str = "statistical",
     planned_leads: float | None = None,
 ) -> pd.DataFrame:
     """Across replications: the share whose rule has stopped by each look, per method.
@@ -200,6 +262,7 @@ def stopping_shares(
         counts: :func:`look_counts` for one or more replications.
         methods: stopping rules to evaluate.
         alpha: two-sided level of each monitored test.
+        information: as in :func:`monitor_looks`.
         planned_leads: as in :func:`monitor_looks`.
 
     Returns:
@@ -214,6 +277,7 @@ def stopping_shares(
                     counts[counts["replication"] == rep],
                     method=method,
                     alpha=alpha,
+                    information=information,
                     planned_leads=planned_leads,
                 )["stop"].to_numpy()
                 for rep in reps

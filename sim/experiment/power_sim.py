@@ -51,7 +51,13 @@ from sim.config.scenario import DAYS_PER_MONTH
 from sim.errors import InputError
 from sim.experiment.arms import ArmSpec
 from sim.experiment.executors import default_workers, run_tasks
-from sim.experiment.looks import look_counts, monitor_looks, monthly_cutoffs, share_table
+from sim.experiment.looks import (
+    INFORMATION,
+    look_counts,
+    monitor_looks,
+    monthly_cutoffs,
+    share_table,
+)
 from sim.world.model import Arm, simulate
 
 CUTOFFS = ("end_of_test", "full_window")
@@ -104,6 +110,7 @@ class _Batch:
     months: int
     runs: tuple[int, ...]
     methods: tuple[str, ...] = ()  # stopping rules to apply at monthly looks, if any
+    information: tuple[str, ...] = ("statistical",)  # information fractions to try
     alpha: float = 0.05
 
 
@@ -385,19 +392,19 @@ def power_curve(
 # --------------------------------------------------------------------------- monitored tests
 
 
-def _looks_batch(batch: _Batch) -> dict[str, np.ndarray]:
+def _looks_batch(batch: _Batch) -> dict[tuple[str, str | None], np.ndarray]:
     """Per run and look: whether each rule has stopped (monthly cut-offs)."""
     cutoffs = monthly_cutoffs(batch.months)
-    out = {m: np.zeros((len(batch.runs), len(cutoffs)), dtype=bool) for m in batch.methods}
-    out[FINAL_LOOK] = np.zeros((len(batch.runs), len(cutoffs)), dtype=bool)
+    shape = (len(batch.runs), len(cutoffs))
+    rules = [(m, info) for info in batch.information for m in batch.methods]
+    out = {rule: np.zeros(shape, dtype=bool) for rule in [*rules, (FINAL_LOOK, None)]}
     for i, run in enumerate(batch.runs):
         counts = look_counts(_world(batch, run), _CONTROL, _TREATMENT, cutoffs)
-        for method in batch.methods:
-            out[method][i] = monitor_looks(counts, method=method, alpha=batch.alpha)[
-                "stop"
-            ].to_numpy()
+        for method, info in rules:
+            table = monitor_looks(counts, method=method, alpha=batch.alpha, information=info)
+            out[(method, info)][i] = table["stop"].to_numpy()
         last = counts.iloc[-1]
-        out[FINAL_LOOK][i, -1] = _significant(
+        out[(FINAL_LOOK, None)][i, -1] = _significant(
             last["n_control"],
             last["n_treatment"],
             last["conversions_control"],
@@ -420,6 +427,7 @@ def simulated_looks(
     alpha: float = 0.05,
     seed: int = 0,
     workers: int | None = None,
+    information: str | Sequence[str] = "statistical",
 ) -> pd.DataFrame:
     """Monthly looks at many split-design tests: the share each rule has stopped by each look.
 
@@ -428,9 +436,13 @@ def simulated_looks(
     look_counts`) and decides with :func:`~sim.experiment.looks.monitor_looks`. Pass the same
     strategy twice for an A/A test: the share stopped at the last look is then the rule's
     false-positive rate. The row ``final_look`` is the fixed test at the last look only.
+    ``information`` names how information fractions are measured
+    (:data:`~sim.experiment.looks.INFORMATION`); give several to judge the same worlds with
+    each.
 
     Returns:
-        :func:`~sim.experiment.looks.share_table` rows for ``methods`` and ``final_look``.
+        :func:`~sim.experiment.looks.share_table` rows for ``methods`` and ``final_look``, with
+        an ``information`` column (``None`` for ``final_look``, which has a single look).
 
     Example:
         >>> import sim
@@ -446,12 +458,30 @@ def simulated_looks(
             raise InputError(
                 "methods", f"{method!r} is not allowed: use one of {', '.join(METHODS)}"
             )
+    infos = (information,) if isinstance(information, str) else tuple(information)
+    for info in infos:
+        if info not in INFORMATION:
+            raise InputError(
+                "information", f"{info!r} is not allowed: use one of {', '.join(INFORMATION)}"
+            )
     arms = _arms(control, treatment, weight)
     workers = workers or default_workers()
     batches = _batches(
-        scenario, arms, seed, months, runs, workers, methods=tuple(methods), alpha=float(alpha)
+        scenario,
+        arms,
+        seed,
+        months,
+        runs,
+        workers,
+        methods=tuple(methods),
+        information=infos,
+        alpha=float(alpha),
     )
     parts = dict(run_tasks(_looks_batch, batches, workers=workers))
-    names = [*methods, FINAL_LOOK]
-    stops = {m: np.vstack([parts[i][m] for i in range(len(batches))]) for m in names}
-    return share_table(stops, monthly_cutoffs(months))
+    frames = []
+    for rule in parts[0]:
+        stops = np.vstack([parts[i][rule] for i in range(len(batches))])
+        table = share_table({rule[0]: stops}, monthly_cutoffs(months))
+        table.insert(1, "information", rule[1])
+        frames.append(table)
+    return pd.concat(frames, ignore_index=True)

@@ -28,7 +28,7 @@ def _json(capsys, *argv: str) -> dict:
 
 def test_json_looks_are_the_librarys_looks_of_replication_0(capsys):
     out = _json(capsys, *BASE, "--replications", "2", "--looks", "monthly")
-    assert out["monitor"] == "obf"
+    assert out["monitor"] == "obf" and out["information"] == "statistical"
     assert [r["look"] for r in out["looks"]] == [1, 2, 3]
     assert {r["arm"] for r in out["looks"]} == {"stage_nurture"}
     # the same experiment through the library
@@ -65,6 +65,7 @@ def test_naive_boundary_and_planned_leads(capsys):
     out = _json(capsys, *BASE, "--replications", "1", "--looks", "monthly",
                 "--monitor", "naive", "--planned-leads", "400")  # fmt: skip
     looks = out["looks"]
+    assert out["information"] == "leads"  # a plan in leads means fractions of leads
     assert all(r["boundary"] == pytest.approx(norm.isf(0.025)) for r in looks)
     for r in looks:
         assert r["information_fraction"] == pytest.approx((r["n_control"] + r["n_treatment"]) / 400)
@@ -82,6 +83,11 @@ def test_plain_compare_has_no_looks(capsys):
         (["--looks", "monthly", "--design", "paired"], "--looks"),
         (["--monitor", "obf"], "--monitor"),
         (["--planned-leads", "500"], "--planned-leads"),
+        (["--information", "leads"], "--information"),
+        (
+            ["--looks", "monthly", "--planned-leads", "500", "--information", "statistical"],
+            "--planned-leads",
+        ),
         (["--looks", "monthly", "--planned-leads", "-3"], "--planned-leads"),
     ],
 )

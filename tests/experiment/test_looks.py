@@ -17,6 +17,7 @@ from sim.experiment.looks import (
     LOOK_COLUMNS,
     conversion_day,
     counts_by_cutoff,
+    information_fractions,
     look_counts,
     monitor_looks,
     monthly_cutoffs,
@@ -99,19 +100,61 @@ def test_world_counts_are_cumulative_and_end_at_the_full_window(world_leads):
     assert unseen > 0  # some conversions happen after the last month of arrivals
 
 
-def test_monitor_looks_is_monitor_with_information_from_the_leads_seen(world_leads):
+def test_monitor_looks_is_monitor_with_the_chosen_information(world_leads):
     counts = look_counts(world_leads, "no_nurture", "stage_nurture", monthly_cutoffs(4))
     one = counts[counts["replication"] == 0]
-    looks = [Look(*map(int, r)) for r in one.iloc[:, 3:].to_numpy()]
-    total = looks[-1].n_c + looks[-1].n_t
+    rows = one.iloc[:, 3:].to_numpy()
+    total = int(rows[-1, 0] + rows[-1, 2])
+    # statistical information: n_eff p (1 - p), by hand, as a share of the last look's
+    n_c, x_c, n_t, x_t = rows.T.astype(float)
+    pooled = (x_c + x_t) / (n_c + n_t)
+    info = n_c * n_t / (n_c + n_t) * pooled * (1 - pooled)
+    assert information_fractions(one) == pytest.approx(info / info[-1], rel=1e-6)
+    assert information_fractions(one, information="leads") == pytest.approx((n_c + n_t) / total)
     for method in ("obf", "pocock", "msprt", "naive"):
-        ours = monitor_looks(one, method=method)
-        theirs = monitor(looks, method=method, max_information=total)
+        ours = monitor_looks(one, method=method, information="leads")
+        theirs = monitor([Look(*map(int, r)) for r in rows], method=method, max_information=total)
         pd.testing.assert_frame_equal(ours.drop(columns=["cutoff_day", "month"]), theirs)
         assert ours["month"].tolist() == [1.0, 2.0, 3.0, 4.0]
-    planned = monitor_looks(one, method="obf", planned_leads=1000)
-    expected = (one["n_control"] + one["n_treatment"]).to_numpy() / 1000
-    assert planned["information_fraction"].to_numpy() == pytest.approx(expected)
+        ours = monitor_looks(one, method=method)
+        looks = [Look(*map(int, r), float(t)) for r, t in zip(rows, information_fractions(one),
+                                                               strict=True)]  # fmt: skip
+        theirs = monitor(looks, method=method, max_information=total)
+        pd.testing.assert_frame_equal(ours.drop(columns=["cutoff_day", "month"]), theirs)
+    planned = monitor_looks(one, method="obf", information="leads", planned_leads=1000)
+    assert planned["information_fraction"].to_numpy() == pytest.approx((n_c + n_t) / 1000)
+    with pytest.raises(InputError, match="information='leads'"):
+        monitor_looks(one, planned_leads=1000)
+    with pytest.raises(InputError, match="information"):
+        information_fractions(one, information="events")
+
+
+def _counts(rows):
+    cols = ["n_control", "conversions_control", "n_treatment", "conversions_treatment"]
+    out = pd.DataFrame(rows, columns=cols)
+    out.insert(0, "replication", 0)
+    out.insert(1, "look", range(1, len(rows) + 1))
+    out.insert(2, "cutoff_day", [30.0 * (k + 1) for k in range(len(rows))])
+    return out
+
+
+def test_statistical_information_with_degenerate_looks():
+    # No conversions yet at look 1: a look without information, which cannot stop the test.
+    counts = _counts([(50, 0, 50, 0), (100, 8, 100, 14), (150, 20, 150, 33)])
+    t = information_fractions(counts)
+    assert 0 < t[0] < 1e-5 and t[-1] == 1.0 and np.all(np.diff(t) > 0)
+    table = monitor_looks(counts, method="pocock")
+    assert not table["stop"].iloc[0] and table["boundary"].iloc[0] > 5
+    # A look whose information fell (more leads in one arm, no new conversions) still gets a
+    # strictly increasing fraction, and the last look's is exactly 1.
+    counts = _counts([(50, 5, 50, 5), (100, 5, 50, 5), (150, 20, 150, 25)])
+    t = information_fractions(counts)
+    assert np.all(np.diff(t) > 0) and t[-1] == 1.0
+    assert t[1] == pytest.approx(t[0], abs=1e-8)
+    # No conversions at all: nothing to measure information by, so the share of leads.
+    counts = _counts([(50, 0, 50, 0), (100, 0, 100, 0)])
+    assert information_fractions(counts).tolist() == [0.5, 1.0]
+    assert not monitor_looks(counts)["stop"].any()
 
 
 def test_monitor_looks_refuses_several_replications_and_empty_arms(world_leads):

@@ -108,13 +108,19 @@ def test_bad_arguments_are_input_errors(practice, kwargs, where):
 
 def test_simulated_looks_table(scenario, strategy):
     s, a = scenario(), strategy("no_nurture")
-    t = simulated_looks(s, a, a, months=3, methods=("obf", "naive"), runs=4, workers=1)
+    t = simulated_looks(s, a, a, months=3, methods=("obf", "naive"), runs=4, workers=1,
+                        information=("statistical", "leads"))  # fmt: skip
     assert list(dict.fromkeys(t["method"])) == ["obf", "naive", FINAL_LOOK]
+    assert t.groupby("method")["information"].unique().map(list).to_dict() == {
+        "obf": ["statistical", "leads"], "naive": ["statistical", "leads"], FINAL_LOOK: [None]
+    }  # fmt: skip
     final = t[t["method"] == FINAL_LOOK]
     assert final["stopped"].iloc[:2].tolist() == [0, 0]  # the fixed test only decides at the end
     assert (t.groupby("method")["stopped"].apply(lambda x: x.is_monotonic_increasing)).all()
     with pytest.raises(InputError):
         simulated_looks(s, a, a, months=3, methods=("bonferroni",), runs=1, workers=1)
+    with pytest.raises(InputError):
+        simulated_looks(s, a, a, months=3, runs=1, workers=1, information="events")
 
 
 @pytest.mark.slow
