@@ -21,6 +21,20 @@ class InputError(ValueError):
     """
 
     def __init__(self, where: str, problem: str) -> None:
-        self.where = where
-        self.problem = problem
-        super().__init__(f"{where}: {problem}" if where else problem)
+        self.where = one_line(where)
+        self.problem = one_line(problem)
+        super().__init__(f"{self.where}: {self.problem}" if where else self.problem)
+
+
+def one_line(text: str) -> str:
+    r"""``text`` with control characters escaped, so that a message stays on one line.
+
+    User data ends up in messages (a CSV header, an arm name, a TOML key), and a quoted
+    value may hold a newline or a NUL byte.
+
+    >>> print(one_line("arms: a" + chr(10) + "b, c" + chr(0)))
+    arms: a\nb, c\x00
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
