@@ -129,7 +129,7 @@ def check_config(data: bytes, kind: str) -> None:
 
 def _check_message(exc: InputError, data: bytes, kind: str) -> None:
     text = str(exc)
-    if "\n" in text.strip() or not text.strip():
+    if len(text.splitlines()) != 1 or not text.strip():
         raise Crash(f"InputError message is not one line: {text!r}", data, kind)
     if "Traceback" in text:
         raise Crash(f"InputError message holds a traceback: {text!r}", data, kind)

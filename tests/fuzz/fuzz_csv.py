@@ -124,7 +124,7 @@ def read(data: bytes) -> Any:
         )
     except InputError as exc:
         STATS["input_errors"] += 1
-        if "\n" in str(exc).strip():
+        if len(str(exc).splitlines()) != 1:
             raise Crash(f"InputError is not one line: {exc}", data) from exc
         return exc
     except Exception as exc:

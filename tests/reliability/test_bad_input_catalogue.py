@@ -179,6 +179,12 @@ CASES: list[Case] = [
         RUN,
         ("scenario.toml: sources[0].cost_per_led_usd", "did you mean 'cost_per_lead_usd'?"),
     ),
+    Case(
+        "misspelt_key_with_a_newline",
+        strategy("[sales.on_arrival]", '[sales."on_arr\\nival"]'),
+        RUN,
+        ("strategy.toml: sales.on_arr\\nival", "did you mean 'on_arrival'?"),
+    ),
     # -- scenario: wrong types ---------------------------------------------------------------
     Case(
         "string_for_number",
@@ -607,6 +613,25 @@ CASES: list[Case] = [
         (*COMPARE, "--seed", "-3"),
         ("--seed", "-3 is not allowed", ">= 0"),
     ),
+    # -- power -----------------------------------------------------------------------------------
+    Case(
+        "power_rate_above_1",
+        {},
+        ("power", "--baseline", "1.5", "--lift", "0.1"),
+        ("--baseline", "1.5 is not allowed", "between 0 and 1"),
+    ),
+    Case(
+        "power_nan_rate",
+        {},
+        ("power", "--baseline", "nan", "--lift", "0.1"),
+        ("--baseline", "'nan' is not allowed", "finite number"),
+    ),
+    Case(
+        "power_negative_leads",
+        {},
+        ("power", "--baseline", "0.2", "--lift", "0.1", "--leads-per-month", "-5"),
+        ("--leads-per-month", "-5.0 is not allowed", "> 0"),
+    ),
     # -- CSVs for `nurture analyze` ----------------------------------------------------------------
     Case("csv_missing_file", {}, ANALYZE, ("data.csv", "no such file")),
     Case(
@@ -725,6 +750,19 @@ CASES: list[Case] = [
         csv("arm,converted,cost_usd\ncontrol,1,20,\ntreatment,0,25,\n"),
         ANALYZE,
         ("data.csv", "row 2", "has 4 fields but the header has 3"),
+    ),
+    Case(
+        "csv_newline_and_nul_in_the_header",
+        {"data.csv": b'\xef\xbb\xbf"\n\x00"\n1\n'},
+        ANALYZE,
+        ("data.csv", "missing columns 'arm', 'converted', 'cost_usd'", "columns: \\n\\x00"),
+        notes="found by fuzzing: the raw header used to break the message over two lines",
+    ),
+    Case(
+        "csv_arm_name_with_a_newline",
+        csv('arm,converted,cost_usd\n"con\ntrol",1,20\ntreatment,0,25\n'),
+        ANALYZE,
+        ("data.csv: --control", "'control' is not an arm", "con\\ntrol, treatment"),
     ),
     Case(
         "csv_unterminated_quote",
