@@ -163,5 +163,6 @@ def test_sigkill_at_random_moments_then_resume(reference, tmp_path, capsys):
         assert "manifest.json" in names and "summary.json" in names
         if keep_leads:
             assert "leads.parquet" in names
+    print(f"{landed_part_way} of {TRIALS} kills landed part-way through a run")
     # The kills were not all before start-up or after the end.
     assert landed_part_way >= TRIALS // 3, landed_part_way
