@@ -175,4 +175,7 @@ def test_csv_memory_does_not_grow_with_the_file(tmp_path):
     big, seconds = _peak_rss_analysing(tmp_path, big_mb)
     print(f"peak RSS: 10 MB CSV {small:.0f} MB; {big_mb:g} MB CSV {big:.0f} MB ({seconds:.1f} s)")
     assert big - small < 25.0, (small, big)
-    assert big < 400.0
+    # A loose absolute sanity bound: the interpreter with numpy, pandas, scipy and
+    # statsmodels imported is ~250-420 MB here depending on allocator state; holding a
+    # 60 MB CSV as pandas strings would add well over 150 MB on top.
+    assert big < 600.0
