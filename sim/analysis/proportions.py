@@ -89,7 +89,10 @@ def wilson_bounds(x: np.ndarray, n: np.ndarray, z: Any) -> tuple[np.ndarray, np.
     denom = 1.0 + z2 / n
     centre = (p + z2 / (2 * n)) / denom
     half = z * np.sqrt(np.maximum(p * (1 - p) / n + z2 / (4 * n * n), 0.0)) / denom
-    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+    # At 0 of n (n of n) the bound is exactly 0 (1); the formula leaves rounding residue.
+    lower = np.where(x == 0, 0.0, np.clip(centre - half, 0.0, 1.0))
+    upper = np.where(x == n, 1.0, np.clip(centre + half, 0.0, 1.0))
+    return lower, upper
 
 
 def wilson_cc_bounds(x: np.ndarray, n: np.ndarray, z: Any) -> tuple[np.ndarray, np.ndarray]:

@@ -108,9 +108,10 @@ class SalesTeam:
             if reached:
                 lead.reached += 1
                 self._conversation(lead, start, arm, ds, plan.pushy)
+            # Booked now, not after the call: the lead's row may be written while it lasts.
+            lead.sales_usd += length * self.usd_per_day
             yield env.timeout(length)
             agents.release(req)
-            lead.sales_usd += length * self.usd_per_day
             if reached or attempt + 1 == plan.max_attempts:
                 return
             if plan.give_up > 0.0 and ds.next() < plan.give_up:
