@@ -12,7 +12,7 @@ from pathlib import Path
 import sim
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from record import record  # noqa: E402
+from record import record
 
 ROOT = Path(__file__).resolve().parents[1]
 

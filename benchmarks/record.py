@@ -14,7 +14,10 @@ import sys
 from pathlib import Path
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
-HEADER = "# Benchmark results\n\nEach section: machine, command, date, figures. Rerun a benchmark to replace its section.\n"
+HEADER = (
+    "# Benchmark results\n\nEach section: machine, command, date, figures. "
+    "Rerun a benchmark to replace its section.\n"
+)
 
 
 def machine() -> str:
