@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -33,6 +32,9 @@ import pandas as pd
 from sim.analysis import compare
 from sim.analysis.bootstrap import bootstrap_cpc
 from sim.analysis.csv_input import read_outcome_csv
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from record import machine as record_machine  # the shared machine description
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS-analysis.md"
 
@@ -75,18 +77,7 @@ def bench_compare(n: int, repeat: int) -> list[tuple[str, float, float, float]]:
 
 
 def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return (
-        f"nproc {os.cpu_count()}, {cpu}, Python {platform.python_version()}, "
-        f"numpy {np.__version__}, pandas {pd.__version__}, {platform.system()}"
-    )
+    return f"{record_machine()}, numpy {np.__version__}, pandas {pd.__version__}"
 
 
 def main() -> None:
