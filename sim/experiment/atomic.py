@@ -74,13 +74,3 @@ def atomic_write_with(path: str | Path, writer: Callable[[str], None]) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-
-
-def fsync_dir(path: str | Path) -> None:
-    """Make a rename durable: fsync the folder that holds it (no-op where unsupported)."""
-    with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)

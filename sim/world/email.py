@@ -14,7 +14,7 @@ import math
 from collections import defaultdict
 from statistics import NormalDist
 
-from sim.world.lead import BOOKED, DECISION, DORMANT, LOST, PATIENT, Lead
+from sim.world.lead import DECISION, DORMANT, LOST, Lead
 from sim.world.params import GENERIC, PITCH, ArmParams, WorldParams
 from sim.world.scoring import on_booking_click, on_email
 from sim.world.streams import Draws
@@ -145,10 +145,8 @@ def open_delay(de: Draws) -> float:
 
 
 def emailable(lead: Lead, t: float) -> bool:
-    """Still gets email: in its window, subscribed, not known to have booked."""
-    return (
-        t <= lead.end
-        and lead.unsub_t > t
-        and lead.booked_t > t
-        and lead.state not in (BOOKED, PATIENT)
-    )
+    """Still gets email: in its window, subscribed, not known to have booked.
+
+    A booked or patient lead has ``booked_t <= t``, so no state check is needed.
+    """
+    return t <= lead.end and lead.unsub_t > t and lead.booked_t > t

@@ -171,8 +171,7 @@ class World:
     def _send(self, lead: Lead, t: float, day: int) -> None:
         p = self.p
         lead.advance_to(t, p)
-        # Still emailable: subscribed, and not known to have booked.
-        if lead.unsub_t <= t or lead.booked_t <= t:  # a patient booked first
+        if not mail.emailable(lead, t):
             return
         arm = lead.arm
         de = lead.de
