@@ -109,11 +109,8 @@ def unit_to_points(
         q = unit[:, j]
         ends = inp.ppf(np.array([0.0, 1.0]))
         if not np.all(np.isfinite(ends)):
-            if tail is None:
-                q = np.clip(q, _EDGE, 1.0 - _EDGE)
-            else:
-                # cut the tails so the grid's end levels map to finite extreme quantiles
-                q = tail + (1.0 - 2.0 * tail) * q
+            # Morris: cut the tails so the grid's end levels map to finite extreme quantiles
+            q = np.clip(q, _EDGE, 1.0 - _EDGE) if tail is None else tail + (1.0 - 2.0 * tail) * q
         values = inp.ppf(q)
         if values.shape != q.shape or not np.all(np.isfinite(values)):
             raise InputError(f"inputs: {inp.name}", "ppf gave non-finite or misshaped values")

@@ -43,7 +43,8 @@ class PSADraws:
         parameters: the sampled inputs, one row per draw (for EVPPI), or ``None``.
 
     Example:
-        >>> d = PSADraws(("a", "b"), np.array([[10, 12], [8, 11]]), np.array([[100, 130], [90, 125]]))
+        >>> d = PSADraws(("a", "b"), np.array([[10, 12], [8, 11]]),
+        ...              np.array([[100, 130], [90, 125]]))
         >>> d.n_draws, d.net_benefit(20.0).tolist()
         (2, [[100.0, 110.0], [70.0, 95.0]])
     """

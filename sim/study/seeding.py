@@ -42,3 +42,21 @@ def salib_seed(rng: np.random.Generator) -> int:
         True
     """
     return int(rng.integers(1, 2**31 - 1))
+
+
+def split(seed: Seed, n: int) -> list[np.random.Generator]:
+    """``n`` independent generators from one seed (for the stages of a study).
+
+    Example:
+        >>> a, b = split(3, 2)
+        >>> a.random() != b.random()
+        True
+    """
+    if isinstance(seed, np.random.Generator):
+        return seed.spawn(n)
+    if seed is None or isinstance(seed, bool):
+        raise TypeError(
+            "seed: give an int, a SeedSequence or a Generator (None is not reproducible)"
+        )
+    ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    return [np.random.default_rng(s) for s in ss.spawn(n)]
