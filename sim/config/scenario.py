@@ -179,6 +179,32 @@ class Costs(StrictModel):
     email_usd: NonNegative = 0.01
 
 
+class PatientValue(StrictModel):
+    """What a patient is worth to the practice: the first visit and the relationship.
+
+    Lifetime revenue is the practice-marketing formula A x N x Y (revenue a visit x visits a
+    year x years retained); ``margin`` is the share of revenue left after the cost of care, so
+    ``patient_value_usd`` is what a patient adds to the practice's profit. Net benefit, ROI
+    and break-even in every result are computed from it.
+    """
+
+    first_visit_revenue_usd: NonNegative = 68.0
+    revenue_per_visit_usd: NonNegative = 68.0
+    visits_per_year: NonNegative = 2.8
+    years_retained: NonNegative = 10.0
+    margin: Probability = 1.0
+
+    @property
+    def lifetime_revenue_usd(self) -> float:
+        """A x N x Y, e.g. $68 x 2.8 x 10 = $1,904."""
+        return self.revenue_per_visit_usd * self.visits_per_year * self.years_retained
+
+    @property
+    def patient_value_usd(self) -> float:
+        """Lifetime revenue times margin: the value of one more patient."""
+        return self.lifetime_revenue_usd * self.margin
+
+
 class Scenario(StrictModel):
     """A practice's world. Build from TOML with :func:`sim.config.load_scenario`."""
 
@@ -198,6 +224,7 @@ class Scenario(StrictModel):
     sales: SalesTeam = SalesTeam()
     appointment: Appointment = Appointment()
     costs: Costs = Costs()
+    value: PatientValue = PatientValue()
     #: Distribution of sales call lengths: "exponential" (default) or "fixed".
     call_length: Literal["exponential", "fixed"] = "exponential"
 
