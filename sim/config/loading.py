@@ -87,6 +87,12 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
 def load_strategy(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Strategy:
     """Load a :class:`Strategy` from a TOML file; its name defaults to the file's stem."""
     data = read_toml(path)
+    if not set(data) - {"name", "description"}:
+        raise InputError(
+            str(path),
+            "the strategy is empty: it needs an [email] or [sales.on_arrival] / "
+            "[sales.on_handoff] table (a do-nothing control says so: [email] enabled = false)",
+        )
     data.setdefault("name", Path(path).stem)
     if overrides:
         data = apply_overrides(data, overrides, str(path), Strategy)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, StrictBool, model_validator
 
@@ -32,8 +32,26 @@ class Cadence(StrictModel):
         return (self.awareness, self.consideration, self.decision)
 
 
+def _tables_turn_on(data: Any, keys: tuple[str, ...]) -> Any:
+    """A table written in a file turns its feature on unless it says ``enabled = false``.
+
+    Writing ``[email]`` or ``[sales.on_handoff]`` and forgetting ``enabled = true`` used to
+    leave the feature off without a word (while its fees were still charged); a table that
+    configures a feature means the feature is wanted. (Only tables that are written count: a
+    feature left out of the file stays off.)
+    """
+    if not isinstance(data, dict):
+        return data
+    out = dict(data)
+    for key in keys:
+        table = out.get(key)
+        if isinstance(table, dict) and "enabled" not in table:
+            out[key] = {**table, "enabled": True}
+    return out
+
+
 class EmailPlan(StrictModel):
-    """The email program. ``enabled = false`` sends nothing."""
+    """The email program: on when its table is written, unless ``enabled = false``."""
 
     enabled: StrictBool = False
     #: Days from arrival to the first email (sent with the next daily batch).
@@ -46,7 +64,10 @@ class EmailPlan(StrictModel):
     @model_validator(mode="after")
     def _cadence_when_enabled(self) -> EmailPlan:
         if self.enabled and self.cadence is None:
-            raise ValueError("email.enabled = true needs an [email.cadence] section")
+            raise ValueError(
+                "email is on (an [email] table turns it on) and needs an [email.cadence] "
+                "section; write enabled = false to send nothing"
+            )
         return self
 
 
@@ -76,7 +97,10 @@ class Scoring(StrictModel):
 
 
 class CallPlan(StrictModel):
-    """When and how hard sales calls after one kind of trigger."""
+    """When and how hard sales calls after one kind of trigger.
+
+    On when its table is written (``[sales.on_arrival]``), unless ``enabled = false``.
+    """
 
     enabled: StrictBool = False
     #: "consultative" calls act by the lead's stage; "pushy" calls pitch a booking to
@@ -98,6 +122,11 @@ class SalesPlan(StrictModel):
     #: Hand-off: call when the lead scores decision-ready (or clicks a booking link).
     on_handoff: CallPlan = CallPlan()
 
+    @model_validator(mode="before")
+    @classmethod
+    def _written_plans_are_on(cls, data: Any) -> Any:
+        return _tables_turn_on(data, ("on_arrival", "on_handoff"))
+
 
 class Fees(StrictModel):
     """Fixed monthly fees the strategy buys (spread over the arm's leads)."""
@@ -115,6 +144,11 @@ class Strategy(StrictModel):
     scoring: Scoring = Scoring()
     sales: SalesPlan = SalesPlan()
     fees: Fees = Fees()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _written_email_is_on(cls, data: Any) -> Any:
+        return _tables_turn_on(data, ("email",))
 
     @property
     def uses_email(self) -> bool:
