@@ -63,10 +63,13 @@ _ARG_NAMES = ("low", "high", "a", "b", "mean", "sd", "value", "choices", "alpha"
 class ParameterEntry(StrictModel):
     """One ``[[parameter]]`` of a priors or space file."""
 
+    #: The key path of the value that varies, e.g. ``content.match_advance_prob``.
     path: str | None = Field(default=None, min_length=1, max_length=200)
     #: A dirichlet names its shares' paths here instead of ``path``.
     paths: list[str] | None = Field(default=None, min_length=2, max_length=20)
+    #: A short name for tables and figures (defaults to the path).
     name: str | None = Field(default=None, min_length=1, max_length=80)
+    #: The distribution; each takes its own arguments below.
     distribution: Literal[
         "uniform",
         "loguniform",
@@ -77,15 +80,25 @@ class ParameterEntry(StrictModel):
         "categorical",
         "dirichlet",
     ]
+    #: uniform, loguniform, integer: the range; beta: rescale to it; truncnormal: truncate.
     low: float | None = None
+    #: The other end of ``low``'s range.
     high: float | None = None
+    #: beta's first shape (its mean is a / (a + b)).
     a: float | None = None
+    #: beta's second shape.
     b: float | None = None
+    #: truncnormal's mean before truncation.
     mean: float | None = None
+    #: truncnormal's standard deviation before truncation.
     sd: float | None = None
+    #: fixed: the value held.
     value: float | int | str | bool | None = None
+    #: categorical: the values to choose from.
     choices: list[float | int | str | bool] | None = Field(default=None, max_length=100)
+    #: dirichlet: one concentration per share (mean share = alpha / sum(alpha)).
     alpha: list[float] | None = Field(default=None, max_length=20)
+    #: Where the distribution comes from: a citation, or "assumed: ..." with the reasoning.
     source: str = Field(min_length=1, max_length=2000)
 
     @model_validator(mode="after")
@@ -119,10 +132,13 @@ class ParameterEntry(StrictModel):
 class SpaceFile(StrictModel):
     """A priors or search-space file: parameters, plus tables other studies read."""
 
+    #: Free text for reports.
     description: str = ""
+    #: The values that vary, one ``[[parameter]]`` table each.
     parameter: list[ParameterEntry] = Field(min_length=1, max_length=MAX_PARAMETERS)
-    #: Read by the optimiser (:mod:`sim.study`); free-form here, validated there.
+    #: Search spaces: limits on outcomes the winner must respect (read by the optimiser).
     constraint: list[dict[str, Any]] = Field(default_factory=list)
+    #: Search spaces: what the optimiser maximises.
     objective: dict[str, Any] = Field(default_factory=dict)
 
     @model_validator(mode="after")
