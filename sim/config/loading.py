@@ -16,6 +16,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from sim.config.fields import field_at
+from sim.config.paths import KeyPath, deep_copy, set_value
 from sim.config.scenario import Scenario
 from sim.config.strategy import Strategy
 from sim.errors import InputError
@@ -78,46 +80,57 @@ def load_scenario(path: str | Path, overrides: Mapping[str, Any] | None = None) 
     """
     data = read_toml(path)
     if overrides:
-        data = apply_overrides(data, overrides, str(path))
+        data = apply_overrides(data, overrides, str(path), Scenario)
     return build(Scenario, data, str(path))
 
 
 def load_strategy(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Strategy:
     """Load a :class:`Strategy` from a TOML file; its name defaults to the file's stem."""
     data = read_toml(path)
+    if not set(data) - {"name", "description"}:
+        raise InputError(
+            str(path),
+            "the strategy is empty: it needs an [email] or [sales.on_arrival] / "
+            "[sales.on_handoff] table (a do-nothing control says so: [email] enabled = false)",
+        )
     data.setdefault("name", Path(path).stem)
     if overrides:
-        data = apply_overrides(data, overrides, str(path))
+        data = apply_overrides(data, overrides, str(path), Strategy)
     return build(Strategy, data, str(path))
 
 
-def apply_overrides(data: Mapping[str, Any], overrides: Mapping[str, Any], where: str) -> dict:
-    """Return a deep copy of ``data`` with ``{"a.b.c": value}`` overrides set.
+def apply_overrides(
+    data: Mapping[str, Any],
+    overrides: Mapping[str, Any],
+    where: str,
+    model: type[BaseModel] | None = None,
+) -> dict:
+    """Return a deep copy of ``data`` with ``{"key.path": value}`` overrides set.
+
+    Keys are key paths (:mod:`sim.config.paths`): list items by position or name
+    (``sources.web_form.cost_per_lead_usd``). With ``model``, each path is first checked
+    against the model, so a misspelt key is reported with a "did you mean" even where the
+    file leaves the value at its default.
 
     >>> apply_overrides({"a": {"b": 1}}, {"a.b": 2, "c": 3}, "x")
     {'a': {'b': 2}, 'c': 3}
+    >>> apply_overrides({"sources": [{"name": "w", "share": 1}]}, {"sources.w.share": 0.5}, "x")
+    {'sources': [{'name': 'w', 'share': 0.5}]}
     """
-    out = _deep_copy(data)
-    for dotted, value in overrides.items():
-        keys = dotted.split(".")
-        node = out
-        for key in keys[:-1]:
-            child = node.get(key)
-            if child is None:
-                child = node[key] = {}
-            if not isinstance(child, dict):
-                raise InputError(where, f"override {dotted!r}: {key!r} is not a table")
-            node = child
-        node[keys[-1]] = value
+    out = deep_copy(data)
+    for key, value in overrides.items():
+        at = f"{where}: override {key!r}"
+        path = KeyPath.parse(key, at)
+        if model is not None:
+            try:
+                field_at(model, path.parts)
+            except InputError as exc:  # reported as pydantic would: file: key path: problem
+                raise InputError(f"{where}: {exc.where}", exc.problem) from None
+        try:
+            out = set_value(out, path, value)
+        except InputError as exc:
+            raise InputError(where, f"override {key!r}: {exc.problem}") from None
     return out
-
-
-def _deep_copy(data: Any) -> Any:
-    if isinstance(data, Mapping):
-        return {k: _deep_copy(v) for k, v in data.items()}
-    if isinstance(data, list):
-        return [_deep_copy(v) for v in data]
-    return data
 
 
 def _to_input_error(
