@@ -23,9 +23,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.study.inputs import Factor
-from sim.study.morris import morris_analysis
-from sim.study.sobol import sobol_analysis
+from sim.study.methods.inputs import Factor
+from sim.study.methods.sensitivity.morris import morris_analysis
+from sim.study.methods.sensitivity.sobol import sobol_analysis
 
 A_ISH, B_ISH = 7.0, 0.1
 _V1 = 0.5 * (1 + B_ISH * np.pi**4 / 5) ** 2

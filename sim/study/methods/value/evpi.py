@@ -13,7 +13,7 @@ that error (the max of noisy means).
 
 With a stochastic simulator each draw's net benefit also carries replication noise, which
 EVPI would count as "information"; paired strategies on common random numbers keep the
-incremental noise small, and the regression-based EVPPI (:mod:`~sim.study.evppi`) averages
+incremental noise small, and the regression-based EVPPI (:mod:`.evppi`) averages
 it out.
 """
 
@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import InputError
-from sim.study.psa import PSADraws
+from sim.study.methods.value.psa import PSADraws
 
 
 class VOIEstimate(NamedTuple):
@@ -44,7 +44,7 @@ def opportunity_loss(net_benefit: Any) -> np.ndarray:
         >>> opportunity_loss(np.array([[1.0, 0.0], [0.0, 3.0]])).tolist()
         [1.0, 0.0]
     """
-    nb = _nb(net_benefit)
+    nb = as_net_benefit(net_benefit)
     chosen = int(np.argmax(nb.mean(axis=0)))
     return nb.max(axis=1) - nb[:, chosen]
 
@@ -96,7 +96,13 @@ def evpi_curve(draws: PSADraws, values: Any, *, batches: int | None = None) -> p
     return pd.DataFrame(rows)
 
 
-def _nb(net_benefit: Any) -> np.ndarray:
+def as_net_benefit(net_benefit: Any) -> np.ndarray:
+    """Net benefits as a checked float array ``(n >= 2 draws, k >= 2 strategies)``, all finite.
+
+    Example:
+        >>> as_net_benefit([[1, 2], [3, 4]]).dtype
+        dtype('float64')
+    """
     nb = np.asarray(net_benefit, dtype=float)
     if nb.ndim != 2 or nb.shape[1] < 2 or nb.shape[0] < 2:
         raise InputError("net_benefit", f"shape {nb.shape}: expected (n >= 2 draws, k >= 2)")

@@ -25,7 +25,7 @@ import pandas as pd
 from scipy import stats
 
 from sim.errors import InputError
-from sim.study.psa import PSADraws
+from sim.study.methods.value.psa import PSADraws
 
 
 class BreakEven(NamedTuple):

@@ -12,7 +12,7 @@ are ``E(INB_j | x_i)`` and
     EVPPI_hat = mean_i max(0, max_j g_j(x_i)) - max(0, max_j mean_i g_j(x_i)).
 
 No extra model runs are needed. The smoother is a penalised cubic regression spline with GCV
-smoothing (:mod:`~sim.study.penalized_spline`, statsmodels' B-spline basis), in the spirit of
+smoothing (:mod:`.penalized_spline`, statsmodels' B-spline basis), in the spirit of
 the paper's GAM; an input with few distinct values (an integer or categorical prior, a fixed
 value) uses the exact conditional means per value instead. Replication noise in the net
 benefits, being unrelated to ``x``, is averaged out by the regression.
@@ -27,7 +27,7 @@ relevant ones; away from a tie both vanish.
 Monte Carlo standard error: a nonparametric bootstrap over draws (rows resampled, the spline
 refitted with the basis and smoothing of the full fit), which covers both the regression's
 estimation error and the sampling of ``x``. The nested Monte Carlo estimator in
-:mod:`~sim.study.nested_evppi` checks this one on models that can be rerun.
+:mod:`.nested_evppi` checks this one on models that can be rerun.
 """
 
 from __future__ import annotations
@@ -39,10 +39,10 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import InputError
-from sim.study.evpi import _nb, evpi
-from sim.study.penalized_spline import DF, fit_spline, refit
-from sim.study.psa import PSADraws
-from sim.study.seeding import Seed, as_generator
+from sim.study.methods.seeding import Seed, as_generator
+from sim.study.methods.value.evpi import as_net_benefit, evpi
+from sim.study.methods.value.penalized_spline import DF, fit_spline, refit
+from sim.study.methods.value.psa import PSADraws
 
 #: Default number of bootstrap resamples for the standard error.
 N_BOOTSTRAP = 200
@@ -79,7 +79,7 @@ def evppi(
         >>> t.parameter.tolist(), bool(t.evppi[0] > 10 * t.evppi[1])
         (['x1', 'x2'], True)
     """
-    nb = _nb(net_benefit)
+    nb = as_net_benefit(net_benefit)
     table = pd.DataFrame(parameters).reset_index(drop=True)
     if len(table) != len(nb):
         raise InputError("parameters", f"{len(table)} rows: expected one per draw ({len(nb)})")

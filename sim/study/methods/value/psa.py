@@ -9,8 +9,8 @@ numbers), as health-economic decision models do (BCEA, dampack). For draw ``i`` 
 
 The strategy with the highest *expected* NB is the one to adopt; the spread across draws says
 how sure that choice is: P(each strategy is best), the distributions of lift and incremental NB,
-the acceptability curve (:mod:`~sim.study.acceptability`), the value of information
-(:mod:`~sim.study.evpi`).
+the acceptability curve (:mod:`.acceptability`), the value of information
+(:mod:`.evpi`).
 
 Monte Carlo standard errors (``*_se``) treat draws as independent: ``sd / sqrt(n)``. With a
 scrambled Sobol' design they are usually conservative for smooth outcomes (quasi-random points

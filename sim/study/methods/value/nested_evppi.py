@@ -10,7 +10,7 @@ average, its Monte Carlo standard error is ``sd / sqrt(n_outer)``. The inner mea
 which biases the estimate upwards by a term of order ``1 / n_inner`` (Oakley et al. 2010);
 choose ``n_inner`` large enough that it is small against the standard error. The model must be
 rerunnable at chosen inputs, so this suits closed-form test problems and cheap surrogates;
-PSA draws of the simulation use :mod:`~sim.study.evppi`.
+PSA draws of the simulation use :mod:`.evppi`.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from sim.errors import InputError
-from sim.study.evpi import VOIEstimate
-from sim.study.inputs import UncertainInput, names, unit_to_points
-from sim.study.seeding import Seed, as_generator
+from sim.study.methods.inputs import UncertainInput, names, unit_to_points
+from sim.study.methods.seeding import Seed, as_generator
+from sim.study.methods.value.evpi import VOIEstimate
 
 #: A vectorised model: points ``(n, d)`` in the inputs' order -> net benefits ``(n, k)``.
 NetBenefitModel = Callable[[np.ndarray], np.ndarray]
@@ -47,7 +47,7 @@ def evppi_nested(
 
     Example:
         >>> from scipy import stats
-        >>> from sim.study.inputs import Factor
+        >>> from sim.study.methods.inputs import Factor
         >>> ins = [Factor("x1", stats.norm(0, 1)), Factor("x2", stats.norm(0, 1))]
         >>> f = lambda p: np.c_[np.zeros(len(p)), p[:, 0] + p[:, 1]]
         >>> e = evppi_nested(f, ins, "x1", n_outer=2000, n_inner=200, seed=1)

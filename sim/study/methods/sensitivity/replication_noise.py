@@ -34,7 +34,7 @@ from typing import NamedTuple
 import numpy as np
 
 from sim.errors import InputError
-from sim.study.seeding import Seed, as_generator
+from sim.study.methods.seeding import Seed, as_generator
 
 
 class NoiseShare(NamedTuple):

@@ -11,7 +11,7 @@ or interactions) and a bootstrap interval for ``mu*``. Effects are per unit of t
 
 Stochastic models return ``R`` replications per point and are screened on replication means;
 the table reports the noise floor of ``mu*`` and ``sigma`` corrected for noise
-(:mod:`~sim.study.replication_noise`), and whether each input stands out of the noise.
+(:mod:`.replication_noise`), and whether each input stands out of the noise.
 """
 
 from __future__ import annotations
@@ -27,10 +27,14 @@ from SALib.sample import morris as morris_sample
 from scipy import stats
 
 from sim.errors import InputError
-from sim.study.inputs import TAIL, UncertainInput, names, unit_to_points
-from sim.study.replication_noise import morris_noise_floor, noise_share, replication_means
-from sim.study.seeding import Seed, as_generator, split
-from sim.study.sobol import Model
+from sim.study.methods.inputs import TAIL, UncertainInput, names, unit_to_points
+from sim.study.methods.seeding import Seed, as_generator, split
+from sim.study.methods.sensitivity.replication_noise import (
+    morris_noise_floor,
+    noise_share,
+    replication_means,
+)
+from sim.study.methods.sensitivity.sobol import Model
 
 
 @dataclass(frozen=True, eq=False)
@@ -72,7 +76,7 @@ def morris_design(
     """``trajectories`` random Morris trajectories for the inputs.
 
     Example:
-        >>> from sim.study.inputs import Factor
+        >>> from sim.study.methods.inputs import Factor
         >>> d = morris_design([Factor("a", stats.uniform()), Factor("b", stats.norm())], 5, seed=1)
         >>> d.points.shape, round(d.delta, 4)
         ((15, 2), 0.6667)
@@ -173,7 +177,7 @@ def morris_analysis(
     """Design, evaluate a vectorised ``model`` on all points at once, and screen.
 
     Example:
-        >>> from sim.study.inputs import Factor
+        >>> from sim.study.methods.inputs import Factor
         >>> ins = [Factor(n, stats.uniform()) for n in ("a", "b", "c")]
         >>> t = morris_analysis(lambda p: 3 * p[:, 0] + p[:, 1] ** 2, ins, 50, seed=2)
         >>> t.parameter.tolist(), float(t.mu_star[0]), float(t.mu_star[2])

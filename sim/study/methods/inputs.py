@@ -23,7 +23,7 @@ import pandas as pd
 from scipy.stats import qmc
 
 from sim.errors import InputError
-from sim.study.seeding import Seed, as_generator
+from sim.study.methods.seeding import Seed, as_generator
 
 #: Probability cut from each infinite tail before mapping a unit-cube design.
 TAIL = 1e-3

@@ -2,14 +2,14 @@
 
 The design is SALib's Saltelli extension of a scrambled Sobol' sequence (``SALib.sample.sobol``,
 ``N (D + 2)`` points for ``N`` base samples, no second-order terms) drawn on the unit cube and
-mapped through each input's inverse CDF (:mod:`~sim.study.inputs`), so non-uniform priors get
-their own indices. The analysis is ``SALib.analyze.sobol``: Saltelli et al. (2010) first-order
-and Jansen total-order estimators, with bootstrap confidence half-widths ``z * SD`` over
+mapped through each input's inverse CDF (:mod:`~sim.study.methods.inputs`), so non-uniform
+priors get their own indices. The analysis is ``SALib.analyze.sobol``: Saltelli et al. (2010)
+first-order and Jansen total-order estimators, with bootstrap confidence half-widths ``z * SD`` over
 resampled base rows; ``*_se`` are those SDs and the intervals ``estimate +- z * se``.
 
 A stochastic model returns ``R`` replications per point (``(points, R)``); the indices are of
 the replication means, corrected for the noise share estimated from the replication variance
-(:mod:`~sim.study.replication_noise`, which explains the choice). The raw indices stay in the
+(:mod:`.replication_noise`, which explains the choice). The raw indices stay in the
 table (``s1_raw``, ``st_raw``).
 """
 
@@ -26,9 +26,13 @@ from SALib.sample import sobol as sobol_sample
 from scipy import stats
 
 from sim.errors import InputError
-from sim.study.inputs import UncertainInput, names, unit_to_points
-from sim.study.replication_noise import correct_sobol, noise_share, replication_means
-from sim.study.seeding import Seed, as_generator, salib_seed, split
+from sim.study.methods.inputs import UncertainInput, names, unit_to_points
+from sim.study.methods.seeding import Seed, as_generator, salib_seed, split
+from sim.study.methods.sensitivity.replication_noise import (
+    correct_sobol,
+    noise_share,
+    replication_means,
+)
 
 #: A model: points ``(n, d)`` in the inputs' order -> outputs ``(n,)`` or ``(n, R)``.
 Model = Callable[[np.ndarray], np.ndarray]
@@ -70,7 +74,7 @@ def sobol_design(inputs: Sequence[UncertainInput], n_base: int, seed: Seed = 0) 
     """A Saltelli design with ``n_base`` base samples (a power of 2) for the inputs.
 
     Example:
-        >>> from sim.study.inputs import Factor
+        >>> from sim.study.methods.inputs import Factor
         >>> d = sobol_design([Factor("a", stats.uniform()), Factor("b", stats.norm())], 8, seed=1)
         >>> d.points.shape, int(d.base_rows().sum())
         ((32, 2), 16)
@@ -167,7 +171,7 @@ def sobol_analysis(
     """Design, evaluate a vectorised ``model`` on all points at once, and analyse.
 
     Example:
-        >>> from sim.study.inputs import Factor
+        >>> from sim.study.methods.inputs import Factor
         >>> ins = [Factor(name, stats.uniform()) for name in ("a", "b", "c")]
         >>> t = sobol_analysis(lambda p: p[:, 0] + 2 * p[:, 1], ins, 1024, seed=3)
         >>> t.s1.round(1).tolist()  # analytic: 1/5, 4/5, 0

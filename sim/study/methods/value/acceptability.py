@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import InputError
-from sim.study.psa import PSADraws, best_shares
+from sim.study.methods.value.psa import PSADraws, best_shares
 
 # Values per block, so that a (values, draws, strategies) array stays near 4 million floats.
 _BLOCK_ELEMENTS = 4_000_000
