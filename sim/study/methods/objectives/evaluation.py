@@ -197,6 +197,12 @@ def evaluate_candidates(
 
     Candidates keep their order of first appearance; every column besides ``by`` and a
     ``replication`` column is a metric.
+
+    Example:
+        >>> t = pd.DataFrame({"candidate": ["a", "a", "b", "b"], "replication": [0, 1, 0, 1],
+        ...                   "patients": [10, 12, 20, 18]})
+        >>> [(e.candidate, e.value.mean) for e in evaluate_candidates(t, "patients")]
+        [('a', 11.0), ('b', 19.0)]
     """
     if by not in frame.columns:
         raise InputError(f"columns: {by}", f"missing; the table has {list(frame.columns)}")

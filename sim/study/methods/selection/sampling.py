@@ -53,7 +53,14 @@ def draw(sample: BatchSampler, systems: np.ndarray, n: int) -> np.ndarray:
 
 
 def check_common(k: int, n0: int) -> None:
-    """Arguments every procedure shares: ``k >= 2`` systems, first stage ``n0 >= 2``."""
+    """Arguments every procedure shares: ``k >= 2`` systems, first stage ``n0 >= 2``.
+
+    Example:
+        >>> check_common(2, 1)
+        Traceback (most recent call last):
+        ...
+        sim.errors.InputError: n0: 1: the first stage needs >= 2 observations per system
+    """
     if k < 2:
         raise InputError("k", f"{k} systems: need >= 2")
     if n0 < 2:

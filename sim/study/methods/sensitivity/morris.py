@@ -115,6 +115,14 @@ def morris_indices(
         noise_mu_star, above_noise, trajectories, replications, method, note``.
         ``above_noise`` is True when the interval of ``mu*`` lies above the noise floor (always
         True for a deterministic model, whose floor is 0).
+
+    Example:
+        >>> from sim.study.methods.inputs import Factor
+        >>> ins = [Factor(name, stats.uniform()) for name in ("a", "b")]
+        >>> d = morris_design(ins, 20, seed=1)
+        >>> t = morris_indices(d, 4 * d.points[:, 0], n_resamples=100)
+        >>> t.parameter.tolist(), t.mu_star.tolist()
+        (['a', 'b'], [4.0, 0.0])
     """
     y = np.asarray(outputs, dtype=float)
     if y.shape[0] != len(design.unit):

@@ -110,6 +110,16 @@ def sobol_indices(
         One row per input: ``parameter, s1, s1_se, s1_ci_lower, s1_ci_upper, st, st_se,
         st_ci_lower, st_ci_upper, s1_raw, st_raw, noise_share, noise_share_se, n_base,
         evaluations, replications, method, note``.
+
+    Example:
+        >>> from sim.study.methods.inputs import Factor
+        >>> ins = [Factor(name, stats.uniform()) for name in ("a", "b")]
+        >>> d = sobol_design(ins, 512, seed=4)
+        >>> rng = np.random.default_rng(5)  # 4 noisy replications per point
+        >>> y = (d.points @ [1.0, 2.0])[:, None] + rng.normal(0, 0.2, (len(d.points), 4))
+        >>> t = sobol_indices(d, y, n_resamples=100, seed=6)
+        >>> t.s1.round(1).tolist(), int(t.replications[0])  # analytic: 1/5, 4/5
+        ([0.2, 0.8], 4)
     """
     y = np.asarray(outputs, dtype=float)
     if y.shape[0] != len(design.unit):
