@@ -14,7 +14,7 @@ import sys
 from sim.errors import InputError
 
 #: Sub-command modules, in the order ``nurture --help`` lists them.
-COMMANDS = ("run", "compare", "suite", "analyze", "power", "report", "demo")
+COMMANDS = ("run", "compare", "suite", "analyze", "power", "report", "demo", "crm")
 
 
 class _Parser(argparse.ArgumentParser):
