@@ -173,7 +173,7 @@ def test_strategy_hint_for_a_misspelt_table(strategy_path):
         build(Strategy, data, "n.toml")
     assert err.value.where == "n.toml: sales.on_arival"
     assert "did you mean 'on_arrival'?" in err.value.problem
-    assert "allowed: handoff_after, max_attempts_per_lead, on_arrival, on_handoff" in err.value.problem
+    assert "allowed: handoff_after, max_attempts_per_lead, on_arrival" in err.value.problem
 
 
 def test_numbers_must_be_numbers_not_text_or_booleans(scenario_path):
