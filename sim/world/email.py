@@ -89,7 +89,11 @@ def send(lead: Lead, t: float, day: int, arm: ArmParams, p: WorldParams, de: Dra
     lead.delivered += 1
     u /= p.delivery
     state = lead.state
-    content = arm.content[lead.belief]
+    sched = arm.schedule
+    if sched is None:
+        content = arm.content[lead.belief]
+    else:
+        content = sched.content(day - first_due_day(lead, arm, p), lead.belief)
     p_open = p.open_p[state if state <= DORMANT else DORMANT] * lead.affinity
     p_open /= 1.0 + p.open_fatigue * extra
     if p_open > 0.99:
@@ -119,6 +123,7 @@ def send(lead: Lead, t: float, day: int, arm: ArmParams, p: WorldParams, de: Dra
     if state == DECISION and p.booking_click > 0.0 and de.next() < p.booking_click:
         # The booking link: book online now, or signal readiness to whoever watches.
         lead.clicked += 1
+        lead.booking_clicks += 1
         if de.next() < p.booking_book:
             lead.book(t, p)
             return False

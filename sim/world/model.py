@@ -137,7 +137,10 @@ class World:
             )
             self.closing.setdefault(math.floor(lead.end) + 1, []).append(lead)
             if arm.emails:
-                self.mailbox.schedule(lead, mail.first_due_day(lead, arm, p))
+                first = mail.first_due_day(lead, arm, p)
+                if arm.schedule is not None:
+                    first += arm.schedule.first_offset
+                self.mailbox.schedule(lead, first)
             if arm.on_arrival.enabled:
                 env.process(sales.call(lead, t, arm.on_arrival, arm, self._sales_draws(lead)))
             if i % CHUNK == 0 and i:
@@ -210,6 +213,11 @@ class World:
             de = lead.de = self.streams.draws(lead.id, "email")
         self.emails_sent += 1
         ready = mail.send(lead, t, day, arm, p, de)
+        rule = arm.handoff_rule
+        if rule is not None:  # the strategy's own hand-off rule, once per lead
+            ready = not lead.handed_off and rule.met(
+                lead.opened, lead.clicked, lead.booking_clicks, lead.score
+            )
         if ready and arm.on_handoff.enabled and lead.booked_t == INF:
             lead.handed_off = True
             trigger = t + mail.open_delay(de)
@@ -217,7 +225,13 @@ class World:
                 self.sales.call(lead, trigger, arm.on_handoff, arm, self._sales_draws(lead))
             )
         if lead.emails < arm.max_emails and lead.unsub_t > t and lead.state != BOOKED:
-            gap = arm.interval[lead.belief]
+            if arm.schedule is None:
+                gap = arm.interval[lead.belief]
+            else:
+                k = day - mail.first_due_day(lead, arm, p)
+                gap = arm.schedule.next_gap(k, lead.belief)
+                if gap is None:
+                    return  # the sequence is over and no cadence follows it
             if gap < arm.min_between:
                 gap = arm.min_between
             self.mailbox.schedule(lead, day + gap)
