@@ -42,6 +42,8 @@ class WorldResult:
 
     leads: pd.DataFrame
     totals: dict[str, float | int | str] = field(default_factory=dict)
+    #: The sales desk by hour of the week while leads arrive (:meth:`SalesTeam.desk_record`).
+    sales_desk: dict[str, list[float]] = field(default_factory=dict)
 
 
 def simulate(
@@ -202,7 +204,7 @@ class World:
         leads = self.table.frame(self.scenario, self.arms, self.weights)
         elapsed = time.perf_counter() - started
         totals = self._totals(leads, elapsed)
-        return WorldResult(leads, totals)
+        return WorldResult(leads, totals, self.sales.desk_record(self.scenario.sales.agents))
 
     def _totals(self, leads: pd.DataFrame, elapsed: float) -> dict:
         s = self.scenario
