@@ -93,13 +93,17 @@ class SalesTeam:
             lead.advance_to(env.now, p)
             if lead.state in (BOOKED, PATIENT) or lead.booked_t <= env.now:
                 return  # the practice knows it booked
+            if lead.attempts >= arm.max_attempts_per_lead:
+                return  # no agent is taken for a call that may not be placed
             # Explicit request/release rather than ``with``: the same events, less overhead.
             req = agents.request()
             queued = env.now
             yield req
             start = env.now
-            if start > lead.end:
-                agents.release(req)  # its window closed while the call waited for an agent
+            if start > lead.end or lead.attempts >= arm.max_attempts_per_lead:
+                # Its window closed while the call waited for an agent, or the lead has had
+                # the strategy's most attempts (counted across arrival and hand-off calls).
+                agents.release(req)
                 return
             waited = start - queued
             self.calls += 1
