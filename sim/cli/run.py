@@ -27,6 +27,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--months", type=_months, help="override the scenario's months of arrivals")
     p.add_argument("--out", type=Path, help="folder for leads.csv and summary.json")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument(
+        "--events", type=Path, metavar="DIR", help="also write the CRM export (leads, events)"
+    )
     p.set_defaults(handler=run)
 
 
@@ -57,8 +60,20 @@ def run(args: argparse.Namespace) -> int:
     out: Path | None = args.out
     if out is not None:
         _check_out(out)
+    if args.events is not None:
+        _check_out(args.events)
     with progress_bar(f"{strategy.name}") as bar:
-        result = simulate(scenario, strategy, args.seed, progress=fraction_updater(bar))
+        result = simulate(
+            scenario,
+            strategy,
+            args.seed,
+            progress=fraction_updater(bar),
+            events=args.events is not None,
+        )
+    if args.events is not None:
+        from sim.crm.writer import write_export
+
+        write_export(args.events, *result.crm)
     summary = {"scenario": scenario.name, "strategy": strategy.name, "seed": args.seed}
     summary |= summarize_leads(result.leads)
     summary["fixed_cost_usd"] = result.totals["fixed_cost_usd"]
