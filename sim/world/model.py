@@ -158,7 +158,8 @@ class World:
         last_day = math.ceil(self.end_day) + 1
         step = max(1, last_day // 100)
         send = self._send
-        for day in range(last_day + 1):
+        day = 0
+        while day <= last_day:
             t = day + hour
             if t > env.now:
                 yield env.timeout(t - env.now)
@@ -170,8 +171,36 @@ class World:
                 lead.call_gen += 1  # calls still pending for it stop
                 table.add(lead)
                 lead.dj = lead.de = lead.ds = None
-            if progress is not None and day % step == 0:
+            nxt = self._next_batch_day(day, t, last_day)
+            if progress is not None and (day % step == 0 or nxt // step > day // step):
                 progress(min(1.0, day / last_day))
+            day = nxt
+        # The clock ends where it always has, whatever days were skipped.
+        if last_day + hour > env.now:
+            yield env.timeout(last_day + hour - env.now)
+
+    def _next_batch_day(self, day: int, t: float, last_day: int) -> int:
+        """The next day whose batch has work: a due email, a closing window, or a new lead.
+
+        Only the batch itself and arrivals put leads in the mailbox and the closing lists, and
+        arrivals are drawn up front, so the first arrival after ``t`` bounds when new work can
+        appear: days with nothing due are skipped, and a world's cost does not grow with empty
+        simulated time (a long window, a quiet month).
+        """
+        nxt = last_day + 1
+        due = self.mailbox.next_day()
+        if due is not None and due < nxt:
+            nxt = due
+        if self.closing:
+            first = next(iter(self.closing))  # closing days grow with arrival order
+            if first < nxt:
+                nxt = first
+        k = int(np.searchsorted(self.arrivals.day, t, side="right"))
+        if k < len(self.arrivals.day):
+            arrival_day = math.floor(self.arrivals.day[k])
+            if arrival_day < nxt:
+                nxt = arrival_day
+        return max(nxt, day + 1)
 
     def _send(self, lead: Lead, t: float, day: int) -> None:
         p = self.p
@@ -205,8 +234,7 @@ class World:
                     return  # the sequence is over and no cadence follows it
             if gap < arm.min_between:
                 gap = arm.min_between
-            lead.next_due = day + gap
-            self.mailbox.due[day + gap].append(lead)
+            self.mailbox.schedule(lead, day + gap)
 
     def run(self, progress: Callable[[float], None] | None = None) -> WorldResult:
         started = time.perf_counter()
