@@ -7,8 +7,14 @@ import json
 import os
 from pathlib import Path
 
-from sim.cli.common import fraction_updater, print_json, progress_bar, to_jsonable
-from sim.config import load_scenario, load_strategy
+from sim.cli.common import (
+    add_set_option,
+    fraction_updater,
+    load_configs,
+    print_json,
+    progress_bar,
+    to_jsonable,
+)
 from sim.errors import InputError
 from sim.experiment.atomic import atomic_write_text, atomic_write_with
 from sim.experiment.single import summarize_leads
@@ -24,9 +30,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("scenario", help="scenario TOML, e.g. configs/scenarios/medical_practice.toml")
     p.add_argument("strategy", help="strategy TOML, e.g. configs/strategies/stage_nurture.toml")
     p.add_argument("--seed", type=_seed, default=0, help="root seed (default 0)")
-    p.add_argument("--months", type=_months, help="override the scenario's months of arrivals")
-    p.add_argument("--out", type=Path, help="folder for leads.csv and summary.json")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument(
+        "--months",
+        type=_months,
+        help="months of lead arrivals, overriding the scenario's (default: the scenario's)",
+    )
+    add_set_option(p)
+    p.add_argument(
+        "--out", type=Path, help="folder for leads.csv and summary.json (default: write nothing)"
+    )
+    p.add_argument(
+        "--json", action="store_true", help="print one JSON object instead of text (default off)"
+    )
     p.set_defaults(handler=run)
 
 
@@ -52,8 +67,7 @@ def _months(text: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     overrides = {"months": args.months} if args.months else None
-    scenario = load_scenario(args.scenario, overrides)
-    strategy = load_strategy(args.strategy)
+    scenario, (strategy,) = load_configs(args.scenario, [args.strategy], args.sets, overrides)
     out: Path | None = args.out
     if out is not None:
         _check_out(out)

@@ -6,7 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from sim.cli.common import progress_bar
+from sim.cli.common import add_set_option, overrides_from, progress_bar
+from sim.config.paths import parse_assignment
 from sim.errors import InputError
 from sim.experiment.runner import SuiteRun, run_suite
 from sim.experiment.suite import load_suite
@@ -19,8 +20,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="run experiment suites (exit 1 if an expectation fails)",
         description="Run suites into the results store and check their expectations.",
     )
-    p.add_argument("suites", nargs="+", type=Path, metavar="SUITE.toml")
+    p.add_argument("suites", nargs="+", type=Path, metavar="SUITE.toml", help="suite files")
     add_run_options(p)
+    add_set_option(p)
     p.set_defaults(handler=run)
 
 
@@ -48,7 +50,9 @@ def positive_int(text: str) -> int:
 def run(args: argparse.Namespace) -> int:
     if args.scheduler and args.executor != "dask":
         raise InputError("--scheduler", "only applies with --executor dask")
-    suites = [load_suite(p) for p in args.suites]  # validate all before running any
+    sets = [parse_assignment(text) for text in args.sets]
+    suites = [load_suite(p, sets) for p in args.suites]  # validate all before running any
+    overrides_from(args.sets).check_names(sorted({a.name for s in suites for a in s.arms}))
     names = [s.name for s in suites]
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
