@@ -150,7 +150,10 @@ def run_suite(
         workers, executor=executor, scheduler=scheduler, done=done, on_result=checkpoint
     )
     summary = result.summary()
-    outcomes = [evaluate(e, summary) for e in suite.config.expect]
+    outcomes = [
+        evaluate(e, summary, result.per_replication, suite.config.alpha)
+        for e in suite.config.expect
+    ]
 
     outputs = [
         "replications.csv",
