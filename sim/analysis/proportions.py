@@ -3,6 +3,10 @@
 :func:`rate_interval` wraps :func:`statsmodels.stats.proportion.proportion_confint` (Wilson by
 default, as Brown, Cai and DasGupta 2001 recommend; Clopper-Pearson and Jeffreys on request)
 and adds what batch runs need: empty arms give ``NaN`` with a note instead of a warning.
+Jeffreys follows Brown, Cai and DasGupta (2001, section 4.1.2): the equal-tailed Beta(x + 1/2,
+n - x + 1/2) quantiles, except that the lower bound is 0 at x = 0 and the upper bound is 1 at
+x = n (the plain quantiles exclude a rate the data cannot rule out, which costs coverage near
+0 and 1); statsmodels returns the plain quantiles.
 The Wilson helpers below take the critical value ``z`` directly because the Newcombe
 difference intervals evaluate them at many levels when a p-value is found by inversion.
 """
@@ -56,6 +60,13 @@ def rate_interval(
         (0.8, 0.6918, 0.877)
         >>> rate_interval(0, 0).note
         'empty arm: no units'
+
+        Jeffreys at 0 of 10: the lower bound is 0 and the upper bound is the 0.975 quantile
+        of Beta(0.5, 10.5) (Brown, Cai and DasGupta 2001):
+
+        >>> j = rate_interval(0, 10, method="jeffreys")
+        >>> j.lower, round(j.upper, 4)
+        (0.0, 0.2172)
     """
     check_alpha(alpha)
     name = check_method("rate_method", method, tuple(RATE_METHODS))
@@ -74,6 +85,9 @@ def rate_interval(
             add_note(notes, ok, f"statsmodels could not compute the interval: {exc}")
         else:
             lower[ok], upper[ok] = lo, up
+            if name == "jeffreys":
+                lower = np.where(ok & (x == 0), 0.0, lower)
+                upper = np.where(ok & (x == m), 1.0, upper)
     return finish(scalar, est, lower, upper, np.full(x.shape, np.nan), name, notes)
 
 

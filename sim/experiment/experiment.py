@@ -30,6 +30,7 @@ from sim.experiment.replication import (
     REPLICATION_COLUMNS,
     ReplicationTask,
     merge_curves,
+    merge_desks,
     run_replication,
 )
 from sim.experiment.summary import summarize_replications
@@ -62,6 +63,9 @@ class ExperimentResult:
     stats: dict[str, ArmStats] = field(default_factory=dict)
     pairs: dict[str, PairedStats] = field(default_factory=dict)
     weights: dict[str, float] = field(default_factory=dict)
+    #: The sales desk by hour of the week, summed over replications
+    #: (:func:`sim.experiment.replication.merge_desks`).
+    sales_desk: dict[str, Any] = field(default_factory=dict)
 
     def pooled(self, **options: Any) -> Comparison:
         """The pooled per-lead analysis: every lead of every replication as one sample.
@@ -205,4 +209,5 @@ class Experiment:
             stats=stats,
             pairs=pairs,
             weights={a.name: a.weight for a in self.arm_specs},
+            sales_desk=merge_desks([res.get("desk") for res in ordered]),
         )

@@ -43,6 +43,9 @@ REPLICATION_COLUMNS = (
     "rel_lift",
 )
 
+#: The key of the one sales desk a split world's arms share.
+SHARED_DESK = "all arms (shared desk)"
+
 _SUMS = (
     "cost_acquisition_usd",
     "cost_email_usd",
@@ -75,14 +78,21 @@ def run_replication(task: ReplicationTask) -> dict[str, Any]:
     ss = replication_seed(task.seed, task.replication)
     if task.design == "paired":
         # Every arm replays the same leads with the same draws (common random numbers).
-        frames = [
-            simulate(arm.scenario_for(task.scenario), [Arm(arm.name, arm.strategy)], ss).leads
+        worlds = [
+            simulate(arm.scenario_for(task.scenario), [Arm(arm.name, arm.strategy)], ss)
             for arm in task.arms
         ]
-        leads = pd.concat(frames, ignore_index=True)
+        leads = pd.concat([w.leads for w in worlds], ignore_index=True)
+        desk = {
+            "shared": False,
+            "desks": {a.name: w.sales_desk for a, w in zip(task.arms, worlds, strict=True)},
+        }
     elif task.design == "split":
         world_arms = [Arm(a.name, a.strategy, a.weight) for a in task.arms]
-        leads = simulate(task.scenario, world_arms, ss).leads
+        world = simulate(task.scenario, world_arms, ss)
+        leads = world.leads
+        # One sales team serves every arm of a split world.
+        desk = {"shared": True, "desks": {SHARED_DESK: world.sales_desk}}
     else:  # pragma: no cover - validated by the suite loader
         raise ValueError(f"unknown design {task.design!r}")
     rows = arm_rows(leads, [a.name for a in task.arms], task.control, task.replication)
@@ -92,6 +102,7 @@ def run_replication(task: ReplicationTask) -> dict[str, Any]:
         "rows": rows,
         "curves": arm_curves(leads, names, task.scenario.window_days),
         "stats": arm_stats(leads, names),
+        "desk": desk,
     }
     if task.design == "paired":
         out["pairs"] = paired_stats(leads, names, task.control)
@@ -224,3 +235,22 @@ def merge_curves(parts: Sequence[dict[str, Any]]) -> dict[str, Any]:
             for k, v in c["funnel"].items():
                 t["funnel"][k] = t["funnel"].get(k, 0) + v
     return total
+
+
+def merge_desks(parts: Sequence[dict[str, Any] | None]) -> dict[str, Any]:
+    """Add per-replication sales-desk logs together (every entry is a sum per hour of week).
+
+    >>> one = {"shared": False, "desks": {"a": {"attempts": [1.0, 2.0]}}}
+    >>> merge_desks([one, one])["desks"]["a"]["attempts"]
+    [2.0, 4.0]
+    """
+    parts = [p for p in parts if p]
+    if not parts:
+        return {}
+    out: dict[str, Any] = {"shared": parts[0]["shared"], "desks": {}}
+    for part in parts:
+        for name, desk in part["desks"].items():
+            t = out["desks"].setdefault(name, {k: [0.0] * len(v) for k, v in desk.items()})
+            for k, v in desk.items():
+                t[k] = [a + b for a, b in zip(t[k], v, strict=True)]
+    return out

@@ -164,6 +164,9 @@ def run_suite(
     store.write_json("summary.json", to_jsonable(summary.to_dict(orient="records")))
     days = list(range(len(next(iter(result.curves.values()))["patient"])))
     store.write_json("curves.json", {"days": days, "arms": result.curves})
+    if result.sales_desk:
+        store.write_json("sales_desk.json", result.sales_desk)
+        outputs.append("sales_desk.json")
     store.write_json("expectations.json", to_jsonable([o._asdict() for o in outcomes]))
     # The pooled per-lead analysis beside the across-replication summary.
     store.write_json("pooled.json", to_jsonable(result.pooled().to_dict()))

@@ -23,6 +23,8 @@ from sim.errors import InputError
 from sim.experiment.atomic import TEMP_PREFIX, atomic_write_text, atomic_write_with
 
 SCHEMA = 2
+#: What a replication checkpoint keeps (besides its per-lead parquet).
+CHECKPOINT_KEYS = ("rows", "curves", "stats", "pairs", "desk")
 
 
 def config_hash(resolved: dict[str, Any]) -> str:
@@ -92,7 +94,7 @@ class RunStore:
                 lambda tmp: leads.to_parquet(tmp, index=False),
             )
         payload = {"schema": SCHEMA, "hash": run_hash, "replication": r}
-        payload |= {k: result[k] for k in ("rows", "curves", "stats", "pairs") if k in result}
+        payload |= {k: result[k] for k in CHECKPOINT_KEYS if k in result}
         # The JSON is written last: its presence means the replication is complete.
         atomic_write_text(self.rep_path(r), json.dumps(payload, allow_nan=True) + "\n")
 
@@ -112,7 +114,7 @@ class RunStore:
             if payload.get("schema") != SCHEMA or payload.get("hash") != run_hash:
                 continue
             res = {"replication": r}
-            res |= {k: payload[k] for k in ("rows", "curves", "stats", "pairs") if k in payload}
+            res |= {k: payload[k] for k in CHECKPOINT_KEYS if k in payload}
             if with_leads:
                 lp = self.reps_dir / f"rep-{r:05d}.parquet"
                 if not lp.is_file():

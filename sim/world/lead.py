@@ -39,6 +39,7 @@ class Lead:
         "attempts",
         "belief",
         "booked_t",
+        "booking_clicks",
         "call_gen",
         "clicked",
         "complained",
@@ -99,7 +100,7 @@ class Lead:
         self.de = self.ds = None  # email and sales draws, made when first needed
         self.booked_t = self.convert_t = self.lost_t = self.unsub_t = INF
         self.first_call_t = INF
-        self.emails = self.delivered = self.opened = self.clicked = 0
+        self.emails = self.delivered = self.opened = self.clicked = self.booking_clicks = 0
         self.revived = self.pushed = self.attempts = self.reached = 0
         self.complained = self.handed_off = False
         self.sales_usd = self.wait = 0.0

@@ -42,6 +42,8 @@ class WorldResult:
 
     leads: pd.DataFrame
     totals: dict[str, float | int | str] = field(default_factory=dict)
+    #: The sales desk by hour of the week while leads arrive (:meth:`SalesTeam.desk_record`).
+    sales_desk: dict[str, list[float]] = field(default_factory=dict)
 
 
 def simulate(
@@ -135,7 +137,10 @@ class World:
             )
             self.closing.setdefault(math.floor(lead.end) + 1, []).append(lead)
             if arm.emails:
-                self.mailbox.schedule(lead, mail.first_due_day(lead, arm, p))
+                first = mail.first_due_day(lead, arm, p)
+                if arm.schedule is not None:
+                    first += arm.schedule.first_offset
+                self.mailbox.schedule(lead, first)
             if arm.on_arrival.enabled:
                 env.process(sales.call(lead, t, arm.on_arrival, arm, self._sales_draws(lead)))
             if i % CHUNK == 0 and i:
@@ -153,7 +158,8 @@ class World:
         last_day = math.ceil(self.end_day) + 1
         step = max(1, last_day // 100)
         send = self._send
-        for day in range(last_day + 1):
+        day = 0
+        while day <= last_day:
             t = day + hour
             if t > env.now:
                 yield env.timeout(t - env.now)
@@ -165,8 +171,36 @@ class World:
                 lead.call_gen += 1  # calls still pending for it stop
                 table.add(lead)
                 lead.dj = lead.de = lead.ds = None
-            if progress is not None and day % step == 0:
+            nxt = self._next_batch_day(day, t, last_day)
+            if progress is not None and (day % step == 0 or nxt // step > day // step):
                 progress(min(1.0, day / last_day))
+            day = nxt
+        # The clock ends where it always has, whatever days were skipped.
+        if last_day + hour > env.now:
+            yield env.timeout(last_day + hour - env.now)
+
+    def _next_batch_day(self, day: int, t: float, last_day: int) -> int:
+        """The next day whose batch has work: a due email, a closing window, or a new lead.
+
+        Only the batch itself and arrivals put leads in the mailbox and the closing lists, and
+        arrivals are drawn up front, so the first arrival after ``t`` bounds when new work can
+        appear: days with nothing due are skipped, and a world's cost does not grow with empty
+        simulated time (a long window, a quiet month).
+        """
+        nxt = last_day + 1
+        due = self.mailbox.next_day()
+        if due is not None and due < nxt:
+            nxt = due
+        if self.closing:
+            first = next(iter(self.closing))  # closing days grow with arrival order
+            if first < nxt:
+                nxt = first
+        k = int(np.searchsorted(self.arrivals.day, t, side="right"))
+        if k < len(self.arrivals.day):
+            arrival_day = math.floor(self.arrivals.day[k])
+            if arrival_day < nxt:
+                nxt = arrival_day
+        return max(nxt, day + 1)
 
     def _send(self, lead: Lead, t: float, day: int) -> None:
         p = self.p
@@ -179,6 +213,11 @@ class World:
             de = lead.de = self.streams.draws(lead.id, "email")
         self.emails_sent += 1
         ready = mail.send(lead, t, day, arm, p, de)
+        rule = arm.handoff_rule
+        if rule is not None:  # the strategy's own hand-off rule, once per lead
+            ready = not lead.handed_off and rule.met(
+                lead.opened, lead.clicked, lead.booking_clicks, lead.score
+            )
         if ready and arm.on_handoff.enabled and lead.booked_t == INF:
             lead.handed_off = True
             trigger = t + mail.open_delay(de)
@@ -186,11 +225,16 @@ class World:
                 self.sales.call(lead, trigger, arm.on_handoff, arm, self._sales_draws(lead))
             )
         if lead.emails < arm.max_emails and lead.unsub_t > t and lead.state != BOOKED:
-            gap = arm.interval[lead.belief]
+            if arm.schedule is None:
+                gap = arm.interval[lead.belief]
+            else:
+                k = day - mail.first_due_day(lead, arm, p)
+                gap = arm.schedule.next_gap(k, lead.belief)
+                if gap is None:
+                    return  # the sequence is over and no cadence follows it
             if gap < arm.min_between:
                 gap = arm.min_between
-            lead.next_due = day + gap
-            self.mailbox.due[day + gap].append(lead)
+            self.mailbox.schedule(lead, day + gap)
 
     def run(self, progress: Callable[[float], None] | None = None) -> WorldResult:
         started = time.perf_counter()
@@ -202,7 +246,7 @@ class World:
         leads = self.table.frame(self.scenario, self.arms, self.weights)
         elapsed = time.perf_counter() - started
         totals = self._totals(leads, elapsed)
-        return WorldResult(leads, totals)
+        return WorldResult(leads, totals, self.sales.desk_record(self.scenario.sales.agents))
 
     def _totals(self, leads: pd.DataFrame, elapsed: float) -> dict:
         s = self.scenario

@@ -21,6 +21,11 @@ from sim.world.params import ArmParams, CallParams, WorldParams
 from sim.world.scoring import on_conversation
 from sim.world.streams import Draws
 
+HOURS_PER_WEEK = 168
+#: Per hour of the week (0 = Monday 00:00-01:00): call attempts started, attempts that did not
+#: reach the lead, hours those attempts waited for an agent, and agent-hours spent on calls.
+DESK_KEYS = ("attempts", "unanswered", "wait_hours", "busy_hours")
+
 
 class SalesTeam:
     """Agents, hours and what a conversation does."""
@@ -50,6 +55,10 @@ class SalesTeam:
         self.calls = 0
         self.wait_total = 0.0
         self.waited = 0
+        # The desk by hour of the week while leads arrive (steady load, not the run-down
+        # after the last arrival), for the report: see :data:`DESK_KEYS`.
+        self.desk_until = scenario.total_days
+        self.desk = {k: [0.0] * HOURS_PER_WEEK for k in DESK_KEYS}
 
     def reach_prob(self, days_since_trigger: float) -> float:
         """P(reach) after a delay, e.g. 0.71 at once falling to 0.71 * floor.
@@ -84,13 +93,17 @@ class SalesTeam:
             lead.advance_to(env.now, p)
             if lead.state in (BOOKED, PATIENT) or lead.booked_t <= env.now:
                 return  # the practice knows it booked
+            if lead.attempts >= arm.max_attempts_per_lead:
+                return  # no agent is taken for a call that may not be placed
             # Explicit request/release rather than ``with``: the same events, less overhead.
             req = agents.request()
             queued = env.now
             yield req
             start = env.now
-            if start > lead.end:
-                agents.release(req)  # its window closed while the call waited for an agent
+            if start > lead.end or lead.attempts >= arm.max_attempts_per_lead:
+                # Its window closed while the call waited for an agent, or the lead has had
+                # the strategy's most attempts (counted across arrival and hand-off calls).
+                agents.release(req)
                 return
             waited = start - queued
             self.calls += 1
@@ -105,6 +118,8 @@ class SalesTeam:
             reached = ds.next() < self.reach_prob(start - trigger)
             mean = self.mean_reached if reached else self.mean_unreached
             length = -mean * math.log1p(-ds.next()) if self.exponential else mean
+            if start < self.desk_until:
+                self._log_desk(start, length, waited, reached)
             if reached:
                 lead.reached += 1
                 self._conversation(lead, start, arm, ds, plan.pushy)
@@ -117,6 +132,35 @@ class SalesTeam:
             if plan.give_up > 0.0 and ds.next() < plan.give_up:
                 return
             when = env.now + plan.retry
+
+    def _log_desk(self, start: float, length: float, waited: float, reached: bool) -> None:
+        d = self.desk
+        hour = start * 24.0
+        h = int(hour) % HOURS_PER_WEEK
+        d["attempts"][h] += 1.0
+        d["wait_hours"][h] += 24.0 * waited
+        if not reached:
+            d["unanswered"][h] += 1.0
+        busy, end = d["busy_hours"], hour + length * 24.0
+        while hour < end:  # a call may run into the next hour
+            nxt = math.floor(hour) + 1.0
+            busy[int(hour) % HOURS_PER_WEEK] += min(end, nxt) - hour
+            hour = nxt
+
+    def desk_record(self, agents: int) -> dict[str, list[float]]:
+        """The desk log with ``agent_hours``: agents x the hours each hour-of-week occurred.
+
+        >>> from types import SimpleNamespace as NS
+        >>> team = SalesTeam.__new__(SalesTeam)
+        >>> team.desk_until, team.desk = 7.5, {k: [0.0] * 168 for k in DESK_KEYS}
+        >>> cap = team.desk_record(2)["agent_hours"]
+        >>> cap[0], cap[11], cap[12], sum(cap) / 2
+        (4.0, 4.0, 2.0, 180.0)
+        """
+        hours = self.desk_until * 24.0
+        weeks, rest = divmod(hours, HOURS_PER_WEEK)
+        cap = [agents * (weeks + min(1.0, max(0.0, rest - h))) for h in range(HOURS_PER_WEEK)]
+        return {**{k: list(v) for k, v in self.desk.items()}, "agent_hours": cap}
 
     def _conversation(self, lead: Lead, t: float, arm: ArmParams, ds: Draws, pushy: bool) -> None:
         p = self.p

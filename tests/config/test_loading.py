@@ -20,7 +20,14 @@ from sim.config.scenario import DAYS_PER_MONTH, MAX_LEADS_PER_WORLD
 from sim.config.strategy import CONTENT_KINDS
 from sim.errors import InputError
 
-SHIPPED_STRATEGIES = ("fast_response", "hard_sell", "newsletter", "no_nurture", "stage_nurture")
+SHIPPED_STRATEGIES = (
+    "fast_response",
+    "hard_sell",
+    "marketer_brief",
+    "newsletter",
+    "no_nurture",
+    "stage_nurture",
+)
 
 
 def test_every_shipped_strategy_file_is_tested(repo_root):
@@ -166,7 +173,7 @@ def test_strategy_hint_for_a_misspelt_table(strategy_path):
         build(Strategy, data, "n.toml")
     assert err.value.where == "n.toml: sales.on_arival"
     assert "did you mean 'on_arrival'?" in err.value.problem
-    assert "allowed: on_arrival, on_handoff" in err.value.problem
+    assert "allowed: handoff_after, max_attempts_per_lead, on_arrival" in err.value.problem
 
 
 def test_numbers_must_be_numbers_not_text_or_booleans(scenario_path):
