@@ -3,6 +3,11 @@
 Each sub-command lives in its own module of this package and registers itself through
 ``add_parser(subparsers)``; the module's ``run(args)`` returns the exit code. Exit codes:
 0 ok, 1 an expectation or check failed, 2 bad input (one line on stderr, no traceback).
+
+Only the module of the command being run is imported: a command module pulls in pandas,
+SciPy or plotly at the top, and ``nurture --help`` must not pay for all of them. The other
+commands appear as stubs carrying their one-line :data:`SUMMARIES` (a test checks each stub's
+line is its module's own help text).
 """
 
 from __future__ import annotations
@@ -14,7 +19,20 @@ import sys
 from sim.errors import InputError
 
 #: Sub-command modules, in the order ``nurture --help`` lists them.
-COMMANDS = ("run", "compare", "suite", "analyze", "power", "report", "demo")
+COMMANDS = ("run", "compare", "suite", "analyze", "power", "report", "demo", "crm")
+
+#: Each command's one-line help, as its module's ``add_parser`` gives it. A command missing
+#: here still works; ``nurture --help`` then imports its module to list it.
+SUMMARIES = {
+    "run": "simulate one strategy in a scenario",
+    "compare": "compare strategies in a scenario",
+    "suite": "run experiment suites (exit 1 if an expectation fails)",
+    "analyze": "compare arms of an A/B test from a CSV of per-lead outcomes",
+    "power": "leads and months a two-arm conversion test needs",
+    "report": "rebuild a run's HTML report",
+    "demo": "run the seed-claims suite and print where the report is",
+    "crm": "check a lead-event export, or convert a CRM's export into one",
+}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -24,19 +42,54 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None, *, full: bool = True) -> argparse.ArgumentParser:
+    """The ``nurture`` parser.
+
+    Args:
+        command: the sub-command about to run; its module is imported and registered in full.
+        full: register every sub-command in full (imports them all); when False, the
+            commands other than ``command`` are stubs with their summary line.
+    """
     parser = _Parser(prog="nurture", description="Simulate and A/B-test lead-nurturing strategies.")
-    parser.add_argument("--version", action="version", version=_version())
+    parser.add_argument("--version", action=_Version, help="show the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"sim.cli.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"sim.cli.{name}":
-                continue  # command not available in this build
-            raise
-        module.add_parser(sub)
+        if full or name == command or name not in SUMMARIES:
+            module = _command_module(name)
+            if module is not None:
+                module.add_parser(sub)
+        else:
+            sub.add_parser(name, help=SUMMARIES[name])
     return parser
+
+
+def _command_module(name: str):
+    try:
+        return importlib.import_module(f"sim.cli.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name == f"sim.cli.{name}":
+            return None  # command not available in this build
+        raise
+
+
+def _command_in(argv: list[str]) -> str | None:
+    """The sub-command named in ``argv``: its first word that is not an option."""
+    for word in argv:
+        if word == "--":
+            return None
+        if not word.startswith("-"):
+            return word if word in COMMANDS else None
+    return None
+
+
+class _Version(argparse.Action):
+    """``--version``, looked up only when asked for (package metadata is slow to import)."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, **kwargs) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        parser.exit(message=f"{_version()}\n")
 
 
 def _version() -> str:
@@ -50,7 +103,8 @@ def _version() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``nurture`` console script; returns the exit code."""
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(_command_in(argv), full=False)
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
         parser.print_help()

@@ -17,7 +17,9 @@ import pandas as pd
 
 from sim.analysis.paired import PairedStats
 from sim.analysis.sufficient import group_arm_stats
+from sim.analysis.value import patient_values
 from sim.config import Scenario
+from sim.config.scenario import PatientValue
 from sim.experiment.arms import ArmSpec
 from sim.world.model import Arm, simulate
 
@@ -33,6 +35,8 @@ REPLICATION_COLUMNS = (
     "unsubscribed",
     "complained",
     "emails_sent",
+    "sales_ready",
+    "handoffs",
     "cost_acquisition_usd",
     "cost_email_usd",
     "cost_sales_usd",
@@ -42,6 +46,8 @@ REPLICATION_COLUMNS = (
     "cost_per_conversion_usd",
     "abs_lift",
     "rel_lift",
+    "revenue_usd",
+    "net_benefit_usd",
 )
 
 #: Per-replication columns for each lead source.
@@ -100,7 +106,9 @@ def run_replication(task: ReplicationTask) -> dict[str, Any]:
         desk = {"shared": True, "desks": {SHARED_DESK: world.sales_desk}}
     else:  # pragma: no cover - validated by the suite loader
         raise ValueError(f"unknown design {task.design!r}")
-    rows = arm_rows(leads, [a.name for a in task.arms], task.control, task.replication)
+    rows = arm_rows(
+        leads, [a.name for a in task.arms], task.control, task.replication, task.scenario.value
+    )
     names = [a.name for a in task.arms]
     out: dict[str, Any] = {
         "replication": task.replication,
@@ -129,9 +137,20 @@ def run_replication(task: ReplicationTask) -> dict[str, Any]:
 
 
 def arm_rows(
-    leads: pd.DataFrame, arms: Sequence[str], control: str, replication: int
+    leads: pd.DataFrame,
+    arms: Sequence[str],
+    control: str,
+    replication: int,
+    value: PatientValue | None = None,
 ) -> list[dict[str, Any]]:
-    """Per-arm metrics of one replication, with the within-replication lift vs control."""
+    """Per-arm metrics of one replication, with the within-replication lift vs control.
+
+    ``sales_ready`` counts leads that reached the decision stage (whoever noticed);
+    ``handoffs`` those the strategy scored decision-ready and passed to sales. Revenue and net
+    benefit value each patient at ``value`` (the scenario's ``[value]``; its defaults if
+    None).
+    """
+    value = value or PatientValue()
     rows = []
     groups = dict(tuple(leads.groupby("arm", sort=False)))
     for name in arms:
@@ -146,12 +165,17 @@ def arm_rows(
         row["unsubscribed"] = int(g["unsubscribed"].sum()) if n else 0
         row["complained"] = int(g["complained"].sum()) if n else 0
         row["emails_sent"] = int(g["emails_sent"].sum()) if n else 0
+        row["sales_ready"] = int((g["max_stage"] == "decision").sum()) if n else 0
+        row["handoffs"] = int(g["handed_off"].sum()) if n else 0
         for col in _SUMS:
             row[col] = float(g[col].sum()) if n else 0.0
         row["marketing_cost_per_conversion_usd"] = (
             row["cost_acquisition_usd"] / conv if conv else math.nan
         )
         row["cost_per_conversion_usd"] = row["cost_total_usd"] / conv if conv else math.nan
+        row["revenue_usd"], row["net_benefit_usd"] = patient_values(
+            conv, row["cost_total_usd"], value.patient_value_usd, value.lifetime_revenue_usd
+        )
         rows.append(row)
     base = next(r for r in rows if r["arm"] == control)
     for row in rows:
