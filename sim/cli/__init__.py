@@ -31,6 +31,7 @@ SUMMARIES = {
     "power": "leads and months a two-arm conversion test needs",
     "report": "rebuild a run's HTML report",
     "demo": "run the seed-claims suite and print where the report is",
+    "crm": "check a lead-event export, or convert a CRM's export into one",
     "optimize": "find the best strategy in a search space (optuna search + KN selection)",
 }
 
