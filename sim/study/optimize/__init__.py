@@ -15,7 +15,7 @@ Example:
     >>> sc = sim.load_scenario("configs/scenarios/medical_practice.toml")
     >>> base = sim.load_strategy("configs/strategies/no_nurture.toml")
     >>> len(load_search_space("configs/spaces/cadence_and_calls.toml", sc, base).varying)
-    18
+    19
 """
 
 from sim.study.optimize.candidates import Runner, evaluate_strategies
