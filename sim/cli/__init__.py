@@ -28,6 +28,7 @@ COMMANDS = (
     "report",
     "demo",
     "crm",
+    "optimize",
     "uncertainty",
     "sensitivity",
 )
@@ -46,6 +47,7 @@ SUMMARIES = {
     "sensitivity": "global sensitivity (Morris, Sobol') of lift, patients per $1,000 and net "
     "benefit",
     "crm": "check a lead-event export, or convert a CRM's export into one",
+    "optimize": "find the best strategy in a search space (optuna search + KN selection)",
 }
 
 
