@@ -142,10 +142,25 @@ def run(args: argparse.Namespace) -> int:
             f"control {control}\n"
         )
         print(summary_markdown(summary))
+        _print_value(summary, scenario)
         if looks is not None:
             print()
             print(_looks_text(looks, shares, args))
     return 0
+
+
+def _print_value(summary, scenario) -> None:
+    """Sales-ready leads and the value of the patients, under the main table."""
+    from sim.experiment.tables import value_markdown
+
+    text = value_markdown(summary)
+    if text:
+        v = scenario.value
+        print(
+            f"\nValue (a patient worth ${v.patient_value_usd:,.0f}; net benefit per run of "
+            f"{scenario.months} months; sales-ready = reached the decision stage):\n"
+        )
+        print(text)
 
 
 # --------------------------------------------------------------------------- monthly looks

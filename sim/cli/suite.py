@@ -11,7 +11,7 @@ from sim.config.paths import parse_assignment
 from sim.errors import InputError
 from sim.experiment.runner import SuiteRun, run_suite
 from sim.experiment.suite import load_suite
-from sim.experiment.tables import summary_markdown
+from sim.experiment.tables import summary_markdown, value_markdown
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -94,6 +94,16 @@ def print_outcome(outcome: SuiteRun) -> None:
     print()
     print(summary_markdown(outcome.summary))
     print()
+    value = value_markdown(outcome.summary)
+    if value:
+        v = outcome.suite.scenario.value
+        print(
+            f"Value (a patient worth ${v.patient_value_usd:,.0f}; sales-ready = reached the "
+            "decision stage):"
+        )
+        print()
+        print(value)
+        print()
     for o in outcome.outcomes:
         print(o.line())
     n_fail = sum(not o.held for o in outcome.outcomes)
