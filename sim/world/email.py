@@ -10,6 +10,7 @@ click triggers waits for the open delay, since that is when sales could first kn
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import defaultdict
 from statistics import NormalDist
@@ -28,19 +29,40 @@ OPEN_DELAY_SIGMA = 2.23
 
 
 class Mailbox:
-    """Which leads are due on which day."""
+    """Which leads are due on which day, and the earliest day with anything due.
 
-    __slots__ = ("due",)
+    >>> box = Mailbox()
+    >>> box.next_day() is None
+    True
+    >>> from types import SimpleNamespace as NS
+    >>> box.schedule(NS(), 9); box.schedule(NS(), 4); box.schedule(NS(), 9)
+    >>> box.next_day(), len(box.pop(4)), box.next_day()
+    (4, 1, 9)
+    """
+
+    __slots__ = ("days", "due")
 
     def __init__(self) -> None:
         self.due: defaultdict[int, list[Lead]] = defaultdict(list)
+        self.days: list[int] = []  # heap of the days in ``due``
 
     def schedule(self, lead: Lead, day: int) -> None:
         lead.next_due = day
-        self.due[day].append(lead)
+        due = self.due.get(day)
+        if due is None:
+            due = self.due[day] = []
+            heapq.heappush(self.days, day)
+        due.append(lead)
 
     def pop(self, day: int) -> list[Lead]:
         return self.due.pop(day, [])
+
+    def next_day(self) -> int | None:
+        """The earliest day that still has leads due, or None."""
+        days, due = self.days, self.due
+        while days and days[0] not in due:
+            heapq.heappop(days)
+        return days[0] if days else None
 
 
 def first_due_day(lead: Lead, arm: ArmParams, p: WorldParams) -> int:
@@ -67,7 +89,11 @@ def send(lead: Lead, t: float, day: int, arm: ArmParams, p: WorldParams, de: Dra
     lead.delivered += 1
     u /= p.delivery
     state = lead.state
-    content = arm.content[lead.belief]
+    sched = arm.schedule
+    if sched is None:
+        content = arm.content[lead.belief]
+    else:
+        content = sched.content(day - first_due_day(lead, arm, p), lead.belief)
     p_open = p.open_p[state if state <= DORMANT else DORMANT] * lead.affinity
     p_open /= 1.0 + p.open_fatigue * extra
     if p_open > 0.99:
@@ -97,6 +123,7 @@ def send(lead: Lead, t: float, day: int, arm: ArmParams, p: WorldParams, de: Dra
     if state == DECISION and p.booking_click > 0.0 and de.next() < p.booking_click:
         # The booking link: book online now, or signal readiness to whoever watches.
         lead.clicked += 1
+        lead.booking_clicks += 1
         if de.next() < p.booking_book:
             lead.book(t, p)
             return False

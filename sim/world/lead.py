@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import math
 
+from sim.world.events import ATTENDED, NO_SHOW
+from sim.world.events import BOOKED as BOOKED_EVENT
 from sim.world.params import WorldParams
 from sim.world.streams import Draws
 
@@ -39,6 +41,7 @@ class Lead:
         "attempts",
         "belief",
         "booked_t",
+        "booking_clicks",
         "call_gen",
         "clicked",
         "complained",
@@ -55,6 +58,7 @@ class Lead:
         "initial_stage",
         "intent",
         "last_send",
+        "log",
         "lost_t",
         "max_stage",
         "next_due",
@@ -99,7 +103,7 @@ class Lead:
         self.de = self.ds = None  # email and sales draws, made when first needed
         self.booked_t = self.convert_t = self.lost_t = self.unsub_t = INF
         self.first_call_t = INF
-        self.emails = self.delivered = self.opened = self.clicked = 0
+        self.emails = self.delivered = self.opened = self.clicked = self.booking_clicks = 0
         self.revived = self.pushed = self.attempts = self.reached = 0
         self.complained = self.handed_off = False
         self.sales_usd = self.wait = 0.0
@@ -110,6 +114,7 @@ class Lead:
         self.last_send = -INF
         self.vol = 0.0
         self.vol_t = arrived
+        self.log = None  # an EventLog when the world records its CRM export
         self.draw_next(arrived, p)
 
     # -- the natural journey -------------------------------------------------------------
@@ -170,6 +175,8 @@ class Lead:
                     self.convert_t = now
                 else:  # a no-show goes cold at decision
                     self.state = DORMANT
+                if self.log is not None:
+                    self.log.add(self, now, ATTENDED if self.state == PATIENT else NO_SHOW)
             self.draw_next(now, p)
 
     # -- changes caused by the world or the strategy --------------------------------------
@@ -184,6 +191,8 @@ class Lead:
         self.stage = self.max_stage = DECISION
         if t < self.booked_t:
             self.booked_t = t
+        if self.log is not None:
+            self.log.add(self, t, BOOKED_EVENT)
         lag = p.appt_min
         if p.appt_extra > 0.0:
             lag -= p.appt_extra * math.log1p(-self.dj.next())

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sim.config.scenario import Scenario
-from sim.config.strategy import CONTENT_KINDS, CallPlan, Strategy
+from sim.config.strategy import CONTENT_KINDS, CallPlan, HandoffRule, Schedule, Strategy
 
 GENERIC = CONTENT_KINDS.index("generic")
 PITCH = CONTENT_KINDS.index("pitch")
@@ -137,6 +137,12 @@ class ArmParams:
     on_arrival: CallParams
     on_handoff: CallParams
     fees_per_month: float
+    #: A time-phased sequence (None: the cadence alone decides, as before sequences).
+    schedule: Schedule | None = None
+    #: Hand off on observable counts instead of on becoming decision-ready.
+    handoff_rule: HandoffRule | None = None
+    #: Most call attempts a lead gets across all triggers.
+    max_attempts_per_lead: int = 1_000_000
 
 
 def arm_params(index: int, strategy: Strategy) -> ArmParams:
@@ -166,4 +172,7 @@ def arm_params(index: int, strategy: Strategy) -> ArmParams:
         on_arrival=call_params(strategy.sales.on_arrival),
         on_handoff=call_params(strategy.sales.on_handoff),
         fees_per_month=strategy.fees.platform_usd_per_month + strategy.fees.content_usd_per_month,
+        schedule=e.schedule(),
+        handoff_rule=strategy.sales.handoff_after,
+        max_attempts_per_lead=strategy.sales.max_attempts_per_lead or 1_000_000,
     )

@@ -54,7 +54,7 @@ _COLUMNS = (
     Column("complained", "bool", "marked an email as spam (also stops email)"),
     Column("revived", "int64", "times the lead came back from dormant"),
     Column("pushed_away", "int64", "times a hard sell at awareness drove the lead away"),
-    Column("handed_off", "bool", "the strategy scored the lead decision-ready and called it"),
+    Column("handed_off", "bool", "handed to sales (decision-ready, or by the hand-off rule)"),
     Column("sales_attempts", "int64", "sales call attempts"),
     Column("sales_reached", "int64", "sales call attempts that reached the lead"),
     Column("first_response_hours", "float64", "hours from arrival to the first call, or NaN"),

@@ -16,6 +16,7 @@ import simpy
 
 from sim.config.scenario import Scenario
 from sim.world.calendar import WorkingHours
+from sim.world.events import ATTEMPT, CONNECTED
 from sim.world.lead import BOOKED, DECISION, DORMANT, LOST, PATIENT, Lead
 from sim.world.params import ArmParams, CallParams, WorldParams
 from sim.world.scoring import on_conversation
@@ -52,6 +53,7 @@ class SalesTeam:
         self.revive_dormant = s.revive_prob_dormant
         self.pushy_aw = s.pushy_push_away_prob_awareness
         self.pushy_con = s.pushy_push_away_prob_consideration
+        self.log = None  # an EventLog when the world records its CRM export
         self.calls = 0
         self.wait_total = 0.0
         self.waited = 0
@@ -93,13 +95,17 @@ class SalesTeam:
             lead.advance_to(env.now, p)
             if lead.state in (BOOKED, PATIENT) or lead.booked_t <= env.now:
                 return  # the practice knows it booked
+            if lead.attempts >= arm.max_attempts_per_lead:
+                return  # no agent is taken for a call that may not be placed
             # Explicit request/release rather than ``with``: the same events, less overhead.
             req = agents.request()
             queued = env.now
             yield req
             start = env.now
-            if start > lead.end:
-                agents.release(req)  # its window closed while the call waited for an agent
+            if start > lead.end or lead.attempts >= arm.max_attempts_per_lead:
+                # Its window closed while the call waited for an agent, or the lead has had
+                # the strategy's most attempts (counted across arrival and hand-off calls).
+                agents.release(req)
                 return
             waited = start - queued
             self.calls += 1
@@ -108,6 +114,8 @@ class SalesTeam:
                 self.waited += 1
             lead.wait += waited
             lead.attempts += 1
+            if self.log is not None:
+                self.log.add(lead, start, ATTEMPT)
             if lead.first_call_t > start:
                 lead.first_call_t = start
             lead.advance_to(start, p)
@@ -118,6 +126,8 @@ class SalesTeam:
                 self._log_desk(start, length, waited, reached)
             if reached:
                 lead.reached += 1
+                if self.log is not None:
+                    self.log.add(lead, start, CONNECTED)
                 self._conversation(lead, start, arm, ds, plan.pushy)
             # Booked now, not after the call: the lead's row may be written while it lasts.
             lead.sales_usd += length * self.usd_per_day

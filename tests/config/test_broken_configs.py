@@ -175,7 +175,11 @@ CASES = [
         "no_nurture",
         "[sales.on_arrival]",
         "[sales.on_arival]",
-        ("sales.on_arival", "did you mean 'on_arrival'?", "allowed: on_arrival, on_handoff"),
+        (
+            "sales.on_arival",
+            "did you mean 'on_arrival'?",
+            "allowed: handoff_after, max_attempts_per_lead, on_arrival",
+        ),
     ),
     Broken(
         "negative_delay",

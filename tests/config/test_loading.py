@@ -20,7 +20,14 @@ from sim.config.scenario import DAYS_PER_MONTH, MAX_LEADS_PER_WORLD
 from sim.config.strategy import CONTENT_KINDS
 from sim.errors import InputError
 
-SHIPPED_STRATEGIES = ("fast_response", "hard_sell", "newsletter", "no_nurture", "stage_nurture")
+SHIPPED_STRATEGIES = (
+    "fast_response",
+    "hard_sell",
+    "marketer_brief",
+    "newsletter",
+    "no_nurture",
+    "stage_nurture",
+)
 
 
 def test_every_shipped_strategy_file_is_tested(repo_root):
@@ -33,7 +40,7 @@ def test_default_scenario_loads_with_the_seed_articles_numbers(scenario_path):
     assert isinstance(s, Scenario)
     # The seed article's worked example: 100 leads a month at $20 a lead.
     assert s.leads_per_month == 100.0
-    assert {src.cost_per_lead_usd for src in s.sources} == {20.0}
+    assert {s.lead_cost_usd(src) for src in s.sources} == {20.0}
     assert math.isclose(sum(src.share for src in s.sources), 1.0)
     for src in s.sources:
         assert math.isclose(sum(src.initial_stage.as_tuple()), 1.0)
@@ -166,7 +173,7 @@ def test_strategy_hint_for_a_misspelt_table(strategy_path):
         build(Strategy, data, "n.toml")
     assert err.value.where == "n.toml: sales.on_arival"
     assert "did you mean 'on_arrival'?" in err.value.problem
-    assert "allowed: on_arrival, on_handoff" in err.value.problem
+    assert "allowed: handoff_after, max_attempts_per_lead, on_arrival" in err.value.problem
 
 
 def test_numbers_must_be_numbers_not_text_or_booleans(scenario_path):
