@@ -125,6 +125,77 @@ def study_outputs(evals: pd.DataFrame, strategy: str, control: str) -> pd.DataFr
     return out.reset_index().astype(float)
 
 
+def make_design(space: ParameterSpace, method: str, n: int | None, seed: int, num_levels: int = 4):
+    """The method's design on the space's unit cube: ``(design, unit rows to map)``."""
+    from sim.study.methods.sensitivity import morris_design, sobol_design
+
+    inputs = [_Unit(c) for c in coordinate_names(space)]
+    if method == "morris":
+        design = morris_design(inputs, 10 if n is None else n, num_levels=num_levels, seed=seed)
+        return design, np.clip(design.unit, TAIL, 1.0 - TAIL)
+    design = sobol_design(inputs, 64 if n is None else n, seed=seed)
+    return design, design.unit
+
+
+def design_indices(
+    design, method: str, out: pd.DataFrame, outputs: Sequence[str], n_resamples: int, seed: int
+) -> pd.DataFrame:
+    """Indices of each output column of ``out`` (rows: ``point``, ``replication``)."""
+    from sim.study.methods.sensitivity import morris_indices, sobol_indices
+
+    tables = []
+    for o in outputs:
+        y = out.pivot(index="point", columns="replication", values=o).sort_index().to_numpy()
+        if not np.all(np.isfinite(y)):
+            # a design point with no cost or no patients: indices need every output
+            y = np.where(np.isfinite(y), y, np.nanmean(y))
+        if method == "morris":
+            t = morris_indices(design, y, n_resamples=n_resamples, seed=seed)
+        else:
+            t = sobol_indices(design, y, n_resamples=n_resamples, seed=seed)
+        t.insert(0, "output", o)
+        tables.append(t)
+    return pd.concat(tables, ignore_index=True)
+
+
+def model_sensitivity(
+    model,
+    space: ParameterSpace,
+    *,
+    method: str = "sobol",
+    n: int | None = None,
+    replications: int = 1,
+    seed: int = 0,
+    n_resamples: int = 1000,
+) -> pd.DataFrame:
+    """The same design, mapping and analysis as :func:`run_sensitivity`, on any model.
+
+    ``model(assignments, replication)`` takes the design's points (as
+    :meth:`ParameterSpace.points` gives them) and returns a dict of output arrays. Used to
+    check the pipeline on problems with known indices (Ishigami, a linear model).
+
+    Example:
+        >>> sp = ParameterSpace.from_entries([
+        ...     {"path": "a", "distribution": "uniform", "low": 0, "high": 1, "source": "toy"},
+        ...     {"path": "b", "distribution": "uniform", "low": 0, "high": 1, "source": "toy"}])
+        >>> f = lambda pts, r: {"y": np.array([p["a"] + 2 * p["b"] for p in pts])}
+        >>> model_sensitivity(f, sp, n=256, n_resamples=100).s1.round(1).tolist()
+        [0.2, 0.8]
+    """
+    design, unit = make_design(space, method, n, seed)
+    assignments = space.points(unit)
+    frames = []
+    names: list[str] = []
+    for r in range(replications):
+        res = model(assignments, r)
+        names = list(res)
+        frame = pd.DataFrame({k: np.asarray(v, dtype=float) for k, v in res.items()})
+        frame.insert(0, "replication", r)
+        frame.insert(0, "point", np.arange(len(unit)))
+        frames.append(frame)
+    return design_indices(design, method, pd.concat(frames), names, n_resamples, seed)
+
+
 def run_sensitivity(
     scenario: Scenario,
     strategies: Mapping[str, Strategy],
@@ -155,13 +226,6 @@ def run_sensitivity(
         strategy: the strategy studied (default: the first that is not the control).
         replications: per design point (>= 2 measures the noise; see the module notes).
     """
-    from sim.study.methods.sensitivity import (
-        morris_design,
-        morris_indices,
-        sobol_design,
-        sobol_indices,
-    )
-
     if method not in METHODS:
         raise InputError("--method", f"{method!r} is not allowed: use morris or sobol")
     names = list(strategies)
@@ -178,16 +242,9 @@ def run_sensitivity(
         raise InputError("outputs", f"{bad[0]!r} is not allowed: use {', '.join(OUTPUTS)}")
     if not space.varying:
         raise InputError(space.where, "no parameter varies: nothing to be sensitive to")
+    design, unit = make_design(space, method, n, seed, num_levels)
+    n = design.trajectories if method == "morris" else design.n_base
     coords = coordinate_names(space)
-    inputs = [_Unit(c) for c in coords]
-    if method == "morris":
-        n = 10 if n is None else n
-        design = morris_design(inputs, n, num_levels=num_levels, seed=seed)
-        unit = np.clip(design.unit, TAIL, 1.0 - TAIL)
-    else:
-        n = 64 if n is None else n
-        design = sobol_design(inputs, n, seed=seed)
-        unit = design.unit
     if len(unit) * replications > MAX_POINTS:
         raise InputError(
             "--n",
@@ -219,19 +276,7 @@ def run_sensitivity(
         seeds="independent",
     )
     out = study_outputs(evals, strategy, control)
-    tables = []
-    for o in outputs:
-        y = out.pivot(index="point", columns="replication", values=o).sort_index().to_numpy()
-        if not np.all(np.isfinite(y)):
-            # a design point with no cost or no patients: indices need every output
-            y = np.where(np.isfinite(y), y, np.nanmean(y))
-        if method == "morris":
-            t = morris_indices(design, y, n_resamples=n_resamples, seed=seed)
-        else:
-            t = sobol_indices(design, y, n_resamples=n_resamples, seed=seed)
-        t.insert(0, "output", o)
-        tables.append(t)
-    indices = pd.concat(tables, ignore_index=True)
+    indices = design_indices(design, method, out, outputs, n_resamples, seed)
     unit_df = pd.DataFrame(unit, columns=[f"u:{c}" for c in coords])
     unit_df.insert(0, "point", np.arange(len(unit), dtype=float))
     outputs_table = out.merge(unit_df, on="point", how="left")
