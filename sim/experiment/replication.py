@@ -7,6 +7,7 @@ so it can run in any process or on any Dask worker and give the same bytes.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -49,6 +50,9 @@ REPLICATION_COLUMNS = (
     "net_benefit_usd",
 )
 
+#: Per-replication columns for each lead source.
+SOURCE_REPLICATION_COLUMNS = ("source", *REPLICATION_COLUMNS)
+
 #: The key of the one sales desk a split world's arms share.
 SHARED_DESK = "all arms (shared desk)"
 
@@ -81,6 +85,7 @@ def replication_seed(seed: int, replication: int) -> np.random.SeedSequence:
 
 def run_replication(task: ReplicationTask) -> dict[str, Any]:
     """Run one replication and return its per-arm rows, curves and (optionally) leads."""
+    started = time.perf_counter()
     ss = replication_seed(task.seed, task.replication)
     if task.design == "paired":
         # Every arm replays the same leads with the same draws (common random numbers).
@@ -111,12 +116,23 @@ def run_replication(task: ReplicationTask) -> dict[str, Any]:
         "curves": arm_curves(leads, names, task.scenario.window_days),
         "stats": arm_stats(leads, names),
         "desk": desk,
+        "source_rows": source_rows(
+            leads,
+            names,
+            task.control,
+            task.replication,
+            # The scenario's sources first, then any an arm's overrides added.
+            list(dict.fromkeys([*(src.name for src in task.scenario.sources), *leads["source"]])),
+        ),
     }
     if task.design == "paired":
         out["pairs"] = paired_stats(leads, names, task.control)
     if task.keep_leads:
         leads.insert(0, "replication", task.replication)
         out["leads"] = leads
+    # Compute time, for the manifest (a resumed run reports it apart from its wall time);
+    # never part of a table, so outputs stay byte-identical.
+    out["seconds"] = time.perf_counter() - started
     return out
 
 
@@ -167,6 +183,22 @@ def arm_rows(
         row["abs_lift"] = t - c
         row["rel_lift"] = t / c - 1.0 if c else math.nan
     return rows
+
+
+def source_rows(
+    leads: pd.DataFrame,
+    arms: Sequence[str],
+    control: str,
+    replication: int,
+    sources: Sequence[str],
+) -> list[dict[str, Any]]:
+    """:func:`arm_rows` for the leads of each source (every source, even without leads)."""
+    out = []
+    by_source = dict(tuple(leads.groupby("source", sort=False)))
+    for source in sources:
+        g = by_source.get(source, leads.iloc[0:0])
+        out += [{"source": source, **row} for row in arm_rows(g, arms, control, replication)]
+    return out
 
 
 def arm_stats(leads: pd.DataFrame, arms: Sequence[str]) -> dict[str, dict[str, Any]]:

@@ -74,8 +74,23 @@ def simulate(
         >>> len(r.leads) == r.totals["leads"] and set(r.leads.arm) == {"no_nurture"}
         True
     """
-    arms = [Arm(strategy.name, strategy)] if isinstance(strategy, Strategy) else list(strategy)
+    if not isinstance(scenario, Scenario):
+        raise TypeError(f"simulate(scenario=...): expected a Scenario, got "
+                        f"{type(scenario).__name__}{_load_hint(scenario, 'scenario')}")  # fmt: skip
+    if isinstance(strategy, Strategy):
+        arms = [Arm(strategy.name, strategy)]
+    elif isinstance(strategy, (list, tuple)) and all(isinstance(a, Arm) for a in strategy):
+        arms = list(strategy)
+    else:
+        raise TypeError(f"simulate(strategy=...): expected a Strategy or a list of sim.Arm, got "
+                        f"{type(strategy).__name__}{_load_hint(strategy, 'strategy')}")  # fmt: skip
     return World(scenario, arms, seed, events=events).run(progress)
+
+
+def _load_hint(value: object, kind: str) -> str:
+    if isinstance(value, (str, bytes)) or hasattr(value, "__fspath__"):
+        return f" - load the file first: sim.load_{kind}(path)"
+    return ""
 
 
 class World:
