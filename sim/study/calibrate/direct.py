@@ -53,7 +53,7 @@ def wilson(k: float, n: float, z: float = Z95) -> tuple[float, float]:
     """Wilson score interval for k successes in n trials.
 
     >>> [round(x, 4) for x in wilson(44, 52)]
-    [0.7246, 0.9199]
+    [0.7248, 0.9199]
     """
     if n <= 0:
         return (0.0, 1.0)
