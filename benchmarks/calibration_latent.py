@@ -57,7 +57,9 @@ def _row(args):
     from sim.world.model import simulate
 
     base, space, params, strategies = _setup(leads_per_month, months)
-    values = {p.name: float(p.distribution.ppf(np.array([x]))[0]) for p, x in zip(params, u)}
+    values = {
+        p.name: float(p.distribution.ppf(np.array([x]))[0]) for p, x in zip(params, u, strict=True)
+    }
     scenario, _ = space.apply(values, base, strategies)
     out = {}
     for k, (name, st) in enumerate(strategies.items()):
@@ -72,7 +74,10 @@ def build_table(draws, leads_per_month, months, seed, workers):
     rng = np.random.default_rng(seed)
     u = rng.random((draws, len(params)))
     theta = np.array(
-        [[p.distribution.ppf(np.array([x]))[0] for p, x in zip(params, row)] for row in u]
+        [
+            [p.distribution.ppf(np.array([x]))[0] for p, x in zip(params, row, strict=True)]
+            for row in u
+        ]
     )
     jobs = [(i, u[i], leads_per_month, months, seed) for i in range(draws)]
     rows = [None] * draws
@@ -105,7 +110,7 @@ def _nearest(S: np.ndarray, i: int, k: int) -> np.ndarray:
 def analyse(t, tests: int, trials: int, accept: int) -> str:
     from scipy import stats
 
-    theta, u, names = t["theta"], t["u"], [str(n) for n in t["names"]]
+    theta, names = t["theta"], [str(n) for n in t["names"]]
     n = len(theta)
     tests, trials = min(tests, n), min(trials, n)
     lines = [f"reference table: {n} prior draws; accepted per posterior: {accept}", ""]
