@@ -71,6 +71,11 @@ def garwood(k: int, level: float = 0.95) -> tuple[float, float]:
     return float(lo), float(stats.chi2.ppf(1 - a / 2, 2 * k + 2) / 2)
 
 
+def recorded(obs: Observations, name: str) -> bool:
+    """Whether the export records this event type at all (it has at least one)."""
+    return bool(obs.of(name).any())
+
+
 # -- arrivals ---------------------------------------------------------------------------------
 def months_covered(obs: Observations, days_per_month: float) -> int:
     """Whole months from the export's day 0 to its last lead (the world's arrival months)."""
@@ -134,6 +139,8 @@ def delivery(obs: Observations) -> Estimate | None:
 
 def show(obs: Observations) -> Estimate | None:
     a, ns = int(obs.of("attended").sum()), int(obs.of("no_show").sum())
+    if ns == 0 and not recorded(obs, "no_show"):
+        return None  # a CRM that never records no-shows says nothing about the show rate
     return _binomial("appointment.show_prob", a, a + ns, f"{a} of {a + ns} appointments kept")
 
 
@@ -411,6 +418,10 @@ def appointment_lags(obs: Observations, window_days: float) -> tuple[np.ndarray,
 
 def appointment(obs: Observations, window_days: float) -> list[Estimate]:
     lag, seen = appointment_lags(obs, window_days)
+    if not recorded(obs, "no_show"):
+        # Without no-shows, a booking with no visit may be a no-show, not a visit still ahead:
+        # use the visits alone (the lag does not depend on showing up).
+        lag, seen = lag[seen], seen[seen]
     n = int(seen.sum())
     if n < 3:
         return []
