@@ -107,8 +107,11 @@ def run(args: argparse.Namespace) -> int:
         out = optimize(scenario, base, space, settings, results=args.results,
                        resume=args.resume, compare=compare, runner=runner,
                        progress=progress)  # fmt: skip
+    from sim.report.optimize import build_optimize_report
+
+    report = build_optimize_report(out.run_dir)
     if args.json:
-        print_json({**out.summary, "run_dir": str(out.run_dir)})
+        print_json({**out.summary, "run_dir": str(out.run_dir), "report": str(report)})
         return 0
     print(f"## nurture optimize: {out.message}")
     print()
@@ -123,6 +126,7 @@ def run(args: argparse.Namespace) -> int:
         print(markdown_table(keep, {c: "{:,.4g}" for c in ("difference", "ci_lower", "ci_upper")}))
         print()
     print(f"winner: {out.run_dir / 'winner.toml'}")
+    print(f"report: {report}")
     print(f"results in {out.run_dir}")
     sys.stdout.flush()
     return 0

@@ -193,7 +193,10 @@ def run_suite(
         )
         compute = {**reused, **computed}
         summary = result.summary()
-        outcomes = [evaluate(e, summary) for e in suite.config.expect]
+        outcomes = [
+            evaluate(e, summary, result.per_replication, suite.config.alpha)
+            for e in suite.config.expect
+        ]
 
         outputs = [
             "replications.csv",

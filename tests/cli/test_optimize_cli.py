@@ -73,3 +73,10 @@ def test_json_output_names_the_winner(tmp_path, capsys):
     out = json.loads(capsys.readouterr().out)
     assert out["winner"] == "no_nurture_optimized"
     assert (Path(out["run_dir"]) / "winner.toml").is_file()
+    # the report: four figures, and the same bytes when rebuilt from the same folder
+    from sim.report.optimize import build_optimize_report
+
+    report = Path(out["report"])
+    first = report.read_bytes()
+    assert b'data-figures="4"' in first and b"Search history" in first
+    assert build_optimize_report(out["run_dir"]).read_bytes() == first
