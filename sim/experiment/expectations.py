@@ -10,14 +10,21 @@ prove nothing).
 
 from __future__ import annotations
 
+import difflib
 import math
 from typing import Any, NamedTuple
 
 import pandas as pd
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from sim.config.base import StrictModel
-from sim.experiment.summary import METRIC_RATIOS
+from sim.experiment.summary import METRIC_RATIOS, SUMMARY_COLUMNS
+
+#: Summary columns that hold text (names, methods, notes), not a number a rule can check.
+TEXT_COLUMNS = ("arm", "control", "method", "note", "sweep_parameter")
+#: What ``metric`` may name: the numeric columns of the summary, checked when the suite is
+#: loaded, so a misspelt metric fails before any replication runs.
+METRICS = tuple(c for c in SUMMARY_COLUMNS if c not in TEXT_COLUMNS and not c.endswith("_note"))
 
 RULES = ("between", "ci_excludes", "ci_includes", "ci_above", "ci_below", "above_arm", "below_arm")
 
@@ -35,6 +42,20 @@ class Expect(StrictModel):
     ci_below: float | None = None
     above_arm: str | None = None
     below_arm: str | None = None
+
+    @field_validator("metric")
+    @classmethod
+    def _a_metric(cls, metric: str) -> str:
+        if metric in TEXT_COLUMNS or metric.endswith("_note"):
+            raise ValueError(
+                "that column is text, not a number: use a metric such as conversion_rate, "
+                "abs_lift, rel_lift or cost_per_conversion_usd"
+            )
+        if metric not in METRICS:
+            hint = difflib.get_close_matches(metric, METRICS, n=1, cutoff=0.6)
+            did = f" (did you mean {hint[0]!r}?)" if hint else ""
+            raise ValueError(f"not a metric of the summary{did}; metrics: {', '.join(METRICS)}")
+        return metric
 
     @model_validator(mode="after")
     def _one_rule(self) -> Expect:
@@ -106,12 +127,12 @@ def evaluate(
     computed from ``replications`` (the per-replication table); without it, from the
     point estimates alone (and the outcome says so).
 
-    >>> s = pd.DataFrame({"arm": ["a", "b"], "x": [0.2, 0.3], "x_ci_lower": [0.1, 0.25],
-    ...                   "x_ci_upper": [0.3, 0.35]})
-    >>> o = evaluate(Expect(arm="b", metric="x", ci_excludes=0.2), s)
+    >>> s = pd.DataFrame({"arm": ["a", "b"], "abs_lift": [0.2, 0.3],
+    ...                   "abs_lift_ci_lower": [0.1, 0.25], "abs_lift_ci_upper": [0.3, 0.35]})
+    >>> o = evaluate(Expect(arm="b", metric="abs_lift", ci_excludes=0.2), s)
     >>> o.held, o.message()
     (True, 'expected the 95% CI to exclude 0.2, got 0.3 (95% CI 0.25 to 0.35)')
-    >>> evaluate(Expect(arm="a", metric="x", above_arm="b"), s).held
+    >>> evaluate(Expect(arm="a", metric="abs_lift", above_arm="b"), s).held
     False
     """
     rows = summary.set_index("arm")
