@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import optimize, special, stats
 
 from sim.crm.stats import Observations, T
 
@@ -286,8 +286,9 @@ def unsubscribes(obs: Observations) -> list[Estimate]:
     def ll(u_fixed=None, c_fixed=None):
         u = n_u / tot if u_fixed is None else u_fixed
         c = n_s / tot if c_fixed is None else c_fixed
-        with np.errstate(divide="ignore"):
-            val = n_u * np.log(u) + n_s * np.log(c) + ll_events - (u + c) * tot
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # xlogy: no unsubscribes (or complaints) at all contribute 0, not 0 * log 0
+            val = special.xlogy(n_u, u) + special.xlogy(n_s, c) + ll_events - (u + c) * tot
         return np.nan_to_num(val, nan=-np.inf)
 
     grid = ll()
@@ -305,7 +306,7 @@ def unsubscribes(obs: Observations) -> list[Estimate]:
     def prof_c(c):
         return ll(c_fixed=c).max() - cut
 
-    u_int = _roots(prof_u, u_hat, 1e-9, 0.5)
+    u_int = _roots(prof_u, u_hat, 1e-9, 0.5) if n_u else (0.0, _roots(prof_u, 1e-9, 1e-9, 0.5)[1])
     c_int = (
         _roots(prof_c, c_hat, 1e-12, 0.5) if n_s else (0.0, _roots(prof_c, 1e-12, 1e-12, 0.5)[1])
     )
