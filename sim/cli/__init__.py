@@ -31,6 +31,7 @@ COMMANDS = (
     "optimize",
     "uncertainty",
     "sensitivity",
+    "calibrate",
 )
 
 #: Each command's one-line help, as its module's ``add_parser`` gives it. A command missing
@@ -47,6 +48,7 @@ SUMMARIES = {
     "sensitivity": "global sensitivity (Morris, Sobol') of lift, patients per $1,000 and net "
     "benefit",
     "crm": "check a lead-event export, or convert a CRM's export into one",
+    "calibrate": "calibrate a scenario to a practice's CRM export",
     "optimize": "find the best strategy in a search space (optuna search + KN selection)",
 }
 
