@@ -112,7 +112,7 @@ def check_scheduler(address: str, timeout: float | None = None) -> dict[str, Any
     Called before a run prepares its results folder, so an address nobody answers costs
     the timeout and leaves nothing behind.
     """
-    timeout = timeout or CONNECT_TIMEOUT_S
+    timeout = timeout or _seconds("NURTURE_DASK_CONNECT_TIMEOUT", CONNECT_TIMEOUT_S)
     url = parse_scheduler(address)
     Client = _dask()[0]
     try:
@@ -169,6 +169,7 @@ def run_dask(
         client = Client(cluster)
         info.update({"scheduler": "LocalCluster", "dask_workers": workers})
     finished = 0
+    patience = _seconds("NURTURE_DASK_WORKER_TIMEOUT", NO_WORKER_TIMEOUT_S)
 
     def lost(what: str) -> InputError:
         return InputError(
@@ -192,7 +193,13 @@ def run_dask(
                     raise lost("Dask workers kept dying while running a replication")
                 if fut.status in ("cancelled", "lost"):
                     raise lost("lost the Dask scheduler (its results were cancelled)")
-                result = fut.result()  # a replication's own error is a bug: raise it as is
+                try:  # a replication's own error is a bug: it is raised as is
+                    result = fut.result(timeout=patience)
+                except TimeoutError:  # the worker holding the result died with it
+                    raise lost(
+                        f"a finished replication could not be fetched for {patience:g} s "
+                        "(no Dask worker holds it any more)"
+                    ) from None
                 finished += 1
                 yield index[fut.key], result
             if done:
@@ -204,8 +211,8 @@ def run_dask(
                 no_worker_since = None
             elif no_worker_since is None:
                 no_worker_since = time.monotonic()
-            elif time.monotonic() - no_worker_since > NO_WORKER_TIMEOUT_S:
-                raise lost(f"no Dask worker for {NO_WORKER_TIMEOUT_S:g} s")
+            elif time.monotonic() - no_worker_since > patience:
+                raise lost(f"no Dask worker for {patience:g} s")
     finally:
         # Closing a client whose scheduler is gone may itself fail; the run's outcome stands.
         with contextlib.suppress(Exception):
