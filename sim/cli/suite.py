@@ -20,7 +20,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="run experiment suites (exit 1 if an expectation fails)",
         description="Run suites into the results store and check their expectations.",
     )
-    p.add_argument("suites", nargs="+", type=Path, metavar="SUITE.toml", help="suite files")
+    p.add_argument(
+        "suites",
+        nargs="+",
+        type=Path,
+        metavar="SUITE.toml",
+        help="suite files, e.g. experiments/*.toml",
+    )
     p.add_argument(
         "--replications",
         type=int,
@@ -40,10 +46,28 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
         help="results root (default: results/)",
     )
     p.add_argument("--workers", type=positive_int, help="processes (default: all cores)")
-    p.add_argument("--executor", choices=("local", "dask", "serial"), default="local")
-    p.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
-    p.add_argument("--resume", action="store_true", help="reuse finished replications")
-    p.add_argument("--keep-leads", action="store_true", help="also write leads.parquet")
+    p.add_argument(
+        "--executor",
+        choices=("local", "dask", "serial"),
+        default="local",
+        help="where replications run: a local process pool, Dask, or serially in this "
+        "process (default: local)",
+    )
+    p.add_argument(
+        "--scheduler",
+        help="Dask scheduler address with --executor dask, e.g. tcp://10.0.0.5:8786 "
+        "(default: a local Dask cluster)",
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="reuse the replications a stopped run of the same config finished (default off)",
+    )
+    p.add_argument(
+        "--keep-leads",
+        action="store_true",
+        help="also write the per-lead table, leads.parquet (default off)",
+    )
 
 
 def results_root(text: str) -> Path:
