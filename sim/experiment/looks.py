@@ -8,18 +8,21 @@ cut-off has not seen yet; this module counts honestly, from ``arrived_day`` and
 ``days_to_convert``, what each look would have seen, and runs the stopping rules of
 :mod:`sim.analysis.sequential` on those counts.
 
-**Information fractions.** Alpha-spending boundaries assume the z statistics of successive
-looks are correlated as ``sqrt(t_j / t_k)``. With conversions that take weeks, the share of
-*leads* seen overstates how much of the evidence an early look holds: its leads have not had
-time to convert. In the world (benchmarks/aa_peeking_world.py, docs/sequential.md) looks
-are less correlated than the share of leads says, and O'Brien-Fleming or Pocock boundaries
-built on it let an A/A test stop about 5.5-6% of the time instead of 5%. The default,
-``information="statistical"``, uses the statistical information instead, the inverse of the
-null variance of the lift estimate, ``n_eff * p (1 - p)`` with ``n_eff = 1 / (1/n_c + 1/n_t)``
-and ``p`` the pooled rate seen (Mehta & Tsiatis 2001's information-based monitoring), as a
-share of the last look's; it grows with the conversions seen. ``information="leads"`` uses
-the share of leads seen, of the last look's or of the plan's total (``planned_leads``), as a
-practice monitoring a live test against its plan would.
+**Live tests: use** :func:`plan_live_test` **and** :func:`monitor_live`. They plan the
+maximum information before the test, look only at leads whose outcome horizon has closed (so
+each look adds final outcomes and nothing else: the independent increments the boundaries
+assume, despite conversions that take weeks) and take each look's information fraction as its
+closed leads over the plan: nothing from the future. docs/sequential.md has their A/A
+false-positive rates in the world.
+
+**Retrospective looks at a finished simulation** (:func:`monitor_looks`). Alpha-spending
+boundaries assume the z statistics of successive looks are correlated as
+``sqrt(t_j / t_k)``. ``information="statistical"`` measures ``t`` by the statistical
+information seen, ``n_eff p (1 - p)`` (Mehta & Tsiatis 2001), as a share of the *last* look's:
+a live test does not have the last look, so this is for studying simulated tests after the
+fact, not for monitoring one. ``information="leads"`` uses the share of leads seen, of the
+last look's or of the plan's total (``planned_leads``); with conversions pending at each look
+it let an A/A test stop 5.5-6% of the time in the world instead of 5%.
 
 Example:
     >>> import pandas as pd
