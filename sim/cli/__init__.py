@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
+import threading
 
 from sim.errors import InputError
 
@@ -142,6 +144,21 @@ def _version() -> str:
         return "nurture-lab (source tree)"
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a CI cancel, ``timeout``): handled exactly like Ctrl-C, exit code 143."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+def _on_sigterm():
+    """Turn SIGTERM into :class:`Terminated` in the main thread; the previous handler."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _raise_terminated)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``nurture`` console script; returns the exit code."""
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -150,16 +167,23 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help()
         return 2
+    previous = _on_sigterm()
     try:
         return int(args.handler(args) or 0)
     except InputError as exc:
         print(f"nurture {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except Terminated:
+        print("nurture: terminated", file=sys.stderr)
+        return 143  # 128 + SIGTERM, as a shell reports a process the signal ended
     except KeyboardInterrupt:
         print("nurture: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # e.g. `nurture run ... | head`
         return 0
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":  # pragma: no cover
