@@ -31,13 +31,14 @@ COMMANDS = (
     "optimize",
     "uncertainty",
     "sensitivity",
+    "calibrate",
 )
 
 #: Each command's one-line help, as its module's ``add_parser`` gives it. A command missing
 #: here still works; ``nurture --help`` then imports its module to list it.
 SUMMARIES = {
     "run": "simulate one strategy in a scenario",
-    "compare": "compare strategies in a scenario",
+    "compare": "compare strategies in a scenario: a verdict per arm against a control",
     "suite": "run experiment suites (exit 1 if an expectation fails)",
     "analyze": "compare arms of an A/B test from a CSV of per-lead outcomes",
     "power": "leads and months a two-arm conversion test needs",
@@ -47,12 +48,36 @@ SUMMARIES = {
     "sensitivity": "global sensitivity (Morris, Sobol') of lift, patients per $1,000 and net "
     "benefit",
     "crm": "check a lead-event export, or convert a CRM's export into one",
+    "calibrate": "calibrate a scenario to a practice's CRM export",
     "optimize": "find the best strategy in a search space (optuna search + KN selection)",
 }
 
 
+class HelpFormatter(argparse.HelpFormatter):
+    """Every option's help ends with its default, unless the help already states it."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if not action.option_strings or text == argparse.SUPPRESS or "default" in text:
+            return text
+        if action.required:
+            return f"{text} (required)"
+        if isinstance(action, argparse._StoreTrueAction):
+            return f"{text} (default: off)"
+        if isinstance(action, argparse._VersionAction):
+            return text
+        default = action.default
+        if default is None or default == [] or default is argparse.SUPPRESS:
+            return f"{text} (default: not set)"
+        return f"{text} (default: {str(default).replace('%', '%%')})"
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse exits with code 2 on usage errors already; keep its message to one line."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> None:  # pragma: no cover - argparse path
         self.exit(2, f"{self.prog}: error: {message}\n")
