@@ -812,7 +812,7 @@ CASES: list[Case] = [
         "analyze_too_few_resamples",
         csv(CSV),
         (*ANALYZE, "--cpc-method", "bootstrap-percentile", "--resamples", "5"),
-        ("resamples", "5 is not allowed", "at least 100"),
+        ("--resamples", "5 is not allowed", "at least 100"),
     ),
 ]
 
