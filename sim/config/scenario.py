@@ -14,6 +14,8 @@ from sim.config.base import NonNegative, Positive, Probability, StrictModel, che
 
 #: Largest number of leads one world may hold; refused before any memory is taken.
 MAX_LEADS_PER_WORLD = 20_000_000
+#: The longest outcome window, ten years: the world runs day by day to the last lead's end.
+MAX_WINDOW_DAYS = 3650.0
 #: Average month length in days (365.25 / 12).
 DAYS_PER_MONTH = 30.4375
 
@@ -259,7 +261,7 @@ class Scenario(StrictModel):
     #: Months of lead arrivals simulated.
     months: int = Field(default=12, ge=1, le=1200)
     #: Days each lead is followed after it arrives (the outcome window).
-    window_days: Positive = 180.0
+    window_days: Positive = Field(default=180.0, le=MAX_WINDOW_DAYS)
     #: Expected leads a month, all sources together (Poisson arrivals).
     leads_per_month: NonNegative = 100.0
     #: Monthly multipliers of the arrival rate, repeated over the months; mean should be 1.
