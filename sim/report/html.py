@@ -128,9 +128,17 @@ def _figure_html(f: ReportFigure, *, include_plotlyjs: bool) -> str:
             f"<figcaption>{escape(f.caption)}</figcaption></figure>")  # fmt: skip
 
 
-def _section(section: Section, body: str) -> str:
+def _section(section: Section | str, body: str) -> str:
+    """A ``<section>``: from a :class:`Section`, or from a title (study reports use that)."""
+    if isinstance(section, str):
+        section = Section(section.lower().replace(" ", "-"), section, ())
     return (f'<section id="{escape(section.id)}"><h2>{escape(section.title)}</h2>{body}'
             "</section>")  # fmt: skip
+
+
+def _figures_html(figures: list[ReportFigure]) -> str:
+    """Figures in a row, plotly.js embedded with the first (study reports use this)."""
+    return "".join(_figure_html(f, include_plotlyjs=i == 0) for i, f in enumerate(figures))
 
 
 # Recorded in the DOM so a headless browser's --dump-dom shows whether the page worked.
