@@ -17,7 +17,7 @@ own interpreter (from a neutral folder, ``PYTHONPATH`` set to its tree); its per
 are kept under ``results/equivalence/`` so a rerun against the same old commit can reuse them
 (``--reuse-old``).
 
-Run: python benchmarks/equivalence.py --old DIR [--worlds 400] [--workers 2] [--reuse-old]
+Run: python benchmarks/equivalence.py --old DIR [--new DIR] [--worlds 400] [--workers 2] [--reuse-old]
 """
 
 from __future__ import annotations
@@ -97,6 +97,7 @@ def commit_of(tree: Path) -> str:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--old", type=Path, required=True, help="checkout of the old engine")
+    ap.add_argument("--new", type=Path, default=ROOT, help="checkout of the new engine")
     ap.add_argument("--worlds", type=int, default=400)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--reuse-old", action="store_true", help="reuse the old engine's figures")
@@ -110,13 +111,13 @@ def main() -> int:
     else:
         old = figures(args.old.resolve(), args.worlds, args.workers)
         cache.write_text(json.dumps(old))
-    new = figures(ROOT, args.worlds, args.workers)
+    new = figures(args.new.resolve(), args.worlds, args.workers)
     (store / f"new-{args.worlds}.json").write_text(json.dumps(new))
 
     lines = [
         f"Default scenario (12 months), {args.worlds} paired worlds (seeds 0-{args.worlds - 1}) "
-        f"of each strategy: old engine at commit {old_commit} (a separate checkout) vs this "
-        f"tree ({commit_of(ROOT)}, with uncommitted changes if any). A metric passes when "
+        f"of each strategy: old engine at commit {old_commit} vs new at {commit_of(args.new)} "
+        "(each a separate checkout). A metric passes when "
         "|mean difference| < 3 SE of the paired difference; days_to_convert passes when the "
         "two-sample KS test does not reject at 1%.",
         "",
