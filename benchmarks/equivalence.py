@@ -17,7 +17,8 @@ own interpreter (from a neutral folder, ``PYTHONPATH`` set to its tree); its per
 are kept under ``results/equivalence/`` so a rerun against the same old commit can reuse them
 (``--reuse-old``).
 
-Run: python benchmarks/equivalence.py --old DIR [--new DIR] [--worlds 400] [--workers 2] [--reuse-old]
+Run: python benchmarks/equivalence.py --old DIR [--new DIR] [--worlds 400] [--workers 2]
+     [--reuse-old]
 """
 
 from __future__ import annotations

@@ -106,8 +106,8 @@ def _one_agent_desk(scenario, strategy, **overrides):
     p = world_params(s)
     env = simpy.Environment()
     team = SalesTeam(env, s, p)
-    arm = arm_params(0, strategy("fast_response", **{"sales.on_arrival.delay_hours": 0.0,
-                                                     "sales.on_arrival.max_attempts": 1}))  # fmt: skip
+    plan = {"sales.on_arrival.delay_hours": 0.0, "sales.on_arrival.max_attempts": 1}
+    arm = arm_params(0, strategy("fast_response", **plan))
     return s, p, env, team, arm
 
 
@@ -115,7 +115,7 @@ def test_a_call_queued_at_closing_time_waits_for_the_next_opening(scenario, stra
     # One agent, office 08:00-18:00. A's call starts Monday 17:50 and lasts 30 minutes (it is
     # finished after closing); B's, queued at 17:55, starts Tuesday 08:00, not at 18:20: calls
     # wait for office hours.
-    s, p, env, team, arm = _one_agent_desk(scenario, strategy)
+    _, p, env, team, arm = _one_agent_desk(scenario, strategy)
     a_t, b_t = 17 / 24 + 50 / 1440, 17 / 24 + 55 / 1440
     a = Lead(0, arm, 0, a_t, 1, 1.0, 1.0, _draws(0.999999), p)
     b = Lead(1, arm, 0, b_t, 1, 1.0, 1.0, _draws(0.999999), p)
@@ -132,7 +132,7 @@ def test_a_call_queued_at_closing_time_waits_for_the_next_opening(scenario, stra
 
 
 def test_a_queued_call_whose_window_closes_first_takes_no_agent(scenario, strategy):
-    s, p, env, team, arm = _one_agent_desk(scenario, strategy, window_days=0.5)
+    _, p, env, team, arm = _one_agent_desk(scenario, strategy, window_days=0.5)
     a_t, b_t = 17 / 24 + 50 / 1440, 17 / 24 + 55 / 1440
     a = Lead(0, arm, 0, a_t, 1, 1.0, 1.0, _draws(0.999999), p)
     b = Lead(1, arm, 0, b_t, 1, 1.0, 1.0, _draws(0.999999), p)
