@@ -6,11 +6,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from sim.cli.common import progress_bar
+from sim.cli.common import add_set_option, overrides_from, progress_bar
+from sim.config.paths import parse_assignment
 from sim.errors import InputError
 from sim.experiment.runner import SuiteRun, run_suite
 from sim.experiment.suite import load_suite
-from sim.experiment.tables import summary_markdown
+from sim.experiment.tables import summary_markdown, value_markdown
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -19,20 +20,37 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="run experiment suites (exit 1 if an expectation fails)",
         description="Run suites into the results store and check their expectations.",
     )
-    p.add_argument("suites", nargs="+", type=Path, metavar="SUITE.toml")
+    p.add_argument("suites", nargs="+", type=Path, metavar="SUITE.toml", help="suite files")
+    p.add_argument(
+        "--replications",
+        type=int,
+        metavar="R",
+        help="replications instead of the suite's own; with --resume, extends a finished run",
+    )
     add_run_options(p)
+    add_set_option(p)
     p.set_defaults(handler=run)
 
 
 def add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "--results", type=Path, default=Path("results"), help="results root (default: results/)"
+        "--results",
+        type=results_root,
+        default=Path("results"),
+        help="results root (default: results/)",
     )
     p.add_argument("--workers", type=positive_int, help="processes (default: all cores)")
     p.add_argument("--executor", choices=("local", "dask", "serial"), default="local")
     p.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
     p.add_argument("--resume", action="store_true", help="reuse finished replications")
     p.add_argument("--keep-leads", action="store_true", help="also write leads.parquet")
+
+
+def results_root(text: str) -> Path:
+    """A results folder; an empty one would mean the current folder, which nobody means."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} is not allowed: give a folder, e.g. results")
+    return Path(text)
 
 
 def positive_int(text: str) -> int:
@@ -48,7 +66,11 @@ def positive_int(text: str) -> int:
 def run(args: argparse.Namespace) -> int:
     if args.scheduler and args.executor != "dask":
         raise InputError("--scheduler", "only applies with --executor dask")
-    suites = [load_suite(p) for p in args.suites]  # validate all before running any
+    sets = [parse_assignment(text) for text in args.sets]
+    suites = [load_suite(p, sets) for p in args.suites]  # validate all before running any
+    if args.replications is not None:
+        suites = [s.with_replications(args.replications) for s in suites]
+    overrides_from(args.sets).check_names(sorted({a.name for s in suites for a in s.arms}))
     names = [s.name for s in suites]
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
@@ -76,6 +98,7 @@ def run_one(suite, args: argparse.Namespace) -> SuiteRun:
             resume=args.resume,
             keep_leads=args.keep_leads,
             progress=progress,
+            on_wait=lambda note: print(f"nurture suite: {note}", file=sys.stderr, flush=True),
         )
     print_outcome(outcome)
     return outcome
@@ -90,6 +113,16 @@ def print_outcome(outcome: SuiteRun) -> None:
     print()
     print(summary_markdown(outcome.summary))
     print()
+    value = value_markdown(outcome.summary)
+    if value:
+        v = outcome.suite.scenario.value
+        print(
+            f"Value (a patient worth ${v.patient_value_usd:,.0f}; sales-ready = reached the "
+            "decision stage):"
+        )
+        print()
+        print(value)
+        print()
     for o in outcome.outcomes:
         print(o.line())
     n_fail = sum(not o.held for o in outcome.outcomes)

@@ -57,7 +57,7 @@ from sim.errors import InputError
 
 #: Most parameters one space may hold (a study's cost grows with them).
 MAX_PARAMETERS = 200
-_ARG_NAMES = ("low", "high", "a", "b", "mean", "sd", "value", "choices", "alpha")
+_ARG_NAMES = ("low", "high", "a", "b", "mean", "sd", "value", "choices", "alpha", "values")
 
 
 class ParameterEntry(StrictModel):
@@ -79,6 +79,7 @@ class ParameterEntry(StrictModel):
         "integer",
         "categorical",
         "dirichlet",
+        "sample",
     ]
     #: uniform, loguniform, integer: the range; beta: rescale to it; truncnormal: truncate.
     low: float | None = None
@@ -98,6 +99,8 @@ class ParameterEntry(StrictModel):
     choices: list[float | int | str | bool] | None = Field(default=None, max_length=100)
     #: dirichlet: one concentration per share (mean share = alpha / sum(alpha)).
     alpha: list[float] | None = Field(default=None, max_length=20)
+    #: sample: draws of the value (e.g. ``nurture calibrate``'s posterior sample).
+    values: list[float] | None = Field(default=None, max_length=100_000)
     #: Where the distribution comes from: a citation, or "assumed: ..." with the reasoning.
     source: str = Field(min_length=1, max_length=2000)
 
@@ -319,14 +322,23 @@ class ParameterSpace:
             new_st[n] = build(Strategy, data, f"{where} (strategy {n})")
         return new_s, new_st
 
-    def check(self, scenario: Scenario, strategies: Mapping[str, Strategy] | None = None) -> None:
+    def check(
+        self,
+        scenario: Scenario,
+        strategies: Mapping[str, Strategy] | None = None,
+        *,
+        jointly: bool = False,
+    ) -> None:
         """Refuse paths that name nothing and distributions that reach impossible values.
 
         Each parameter is checked against its field's type and bounds, then set alone to each
         end of its support on the base configs and validated (which catches rules between
         fields, such as close_hour after open_hour, and list items named in the path).
+        ``jointly`` sets the other parameters to their medians meanwhile: a search space may
+        build what its base lacks (a cadence for a strategy without email) only as a whole.
         """
         strategies = dict(strategies or {})
+        middle = self.point(np.full(self.dims, 0.5)) if jointly else {}
         for i, p in enumerate(self.parameters):
             at = f"{self.where}: parameter[{i}] ({p.name})"
             for path in p.paths:
@@ -340,7 +352,7 @@ class ParameterSpace:
                 _check_kind(p, spec, at)
             for value in p.distribution.extremes():
                 try:
-                    self.apply({p.name: _plain(value)}, scenario, strategies, at)
+                    self.apply(middle | {p.name: _plain(value)}, scenario, strategies, at)
                 except InputError as exc:
                     raise InputError(
                         at, f"{p.distribution} reaches {_plain(value)!r}: {exc.problem}"
