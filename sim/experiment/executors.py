@@ -67,12 +67,29 @@ def run_local(
     if workers <= 1 or len(tasks) <= 1:
         yield from run_serial(fn, tasks)
         return
-    with ProcessPoolExecutor(max_workers=min(workers, len(tasks))) as pool:
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)))
+    try:
         pending = {pool.submit(fn, task): i for i, task in enumerate(tasks)}
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for fut in done:
                 yield pending.pop(fut), fut.result()
+    except BaseException:
+        # Interrupted (Ctrl-C, SIGTERM) or failed: stop the workers now instead of waiting
+        # for their replications; the finished ones are already with the caller.
+        _stop_workers(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in processes:
+        if proc.is_alive():
+            proc.kill()
+    for proc in processes:
+        proc.join(timeout=5)
 
 
 def parse_scheduler(address: str) -> str:
@@ -112,7 +129,7 @@ def check_scheduler(address: str, timeout: float | None = None) -> dict[str, Any
     Called before a run prepares its results folder, so an address nobody answers costs
     the timeout and leaves nothing behind.
     """
-    timeout = timeout or CONNECT_TIMEOUT_S
+    timeout = timeout or _seconds("NURTURE_DASK_CONNECT_TIMEOUT", CONNECT_TIMEOUT_S)
     url = parse_scheduler(address)
     Client = _dask()[0]
     try:
@@ -169,6 +186,7 @@ def run_dask(
         client = Client(cluster)
         info.update({"scheduler": "LocalCluster", "dask_workers": workers})
     finished = 0
+    patience = _seconds("NURTURE_DASK_WORKER_TIMEOUT", NO_WORKER_TIMEOUT_S)
 
     def lost(what: str) -> InputError:
         return InputError(
@@ -192,7 +210,13 @@ def run_dask(
                     raise lost("Dask workers kept dying while running a replication")
                 if fut.status in ("cancelled", "lost"):
                     raise lost("lost the Dask scheduler (its results were cancelled)")
-                result = fut.result()  # a replication's own error is a bug: raise it as is
+                try:  # a replication's own error is a bug: it is raised as is
+                    result = fut.result(timeout=patience)
+                except TimeoutError:  # the worker holding the result died with it
+                    raise lost(
+                        f"a finished replication could not be fetched for {patience:g} s "
+                        "(no Dask worker holds it any more)"
+                    ) from None
                 finished += 1
                 yield index[fut.key], result
             if done:
@@ -204,8 +228,8 @@ def run_dask(
                 no_worker_since = None
             elif no_worker_since is None:
                 no_worker_since = time.monotonic()
-            elif time.monotonic() - no_worker_since > NO_WORKER_TIMEOUT_S:
-                raise lost(f"no Dask worker for {NO_WORKER_TIMEOUT_S:g} s")
+            elif time.monotonic() - no_worker_since > patience:
+                raise lost(f"no Dask worker for {patience:g} s")
     finally:
         # Closing a client whose scheduler is gone may itself fail; the run's outcome stands.
         with contextlib.suppress(Exception):

@@ -120,7 +120,7 @@ def versus_control_markdown(summary: pd.DataFrame) -> str:
         "cost_per_conversion_diff_usd",
         "cost_per_conversion_diff_ci_lower",
         "cost_per_conversion_diff_ci_upper",
-        "${:+,.2f}",
+        _SignedUSD(2),
     )
     view["$/patient ratio"] = _interval(
         rows,
@@ -151,8 +151,11 @@ def versus_control_markdown(summary: pd.DataFrame) -> str:
 class _SignedUSD:
     """Formats like ``"{:+,.0f}"`` with the dollar sign after the sign: ``+$1,200``."""
 
+    def __init__(self, digits: int = 0) -> None:
+        self.digits = digits
+
     def format(self, v: float) -> str:
-        return f"{'-' if v < 0 else '+'}${abs(v):,.0f}"
+        return f"{'-' if v < 0 else '+'}${abs(v):,.{self.digits}f}"
 
 
 def value_markdown(summary: pd.DataFrame) -> str:

@@ -20,8 +20,8 @@ def _finite(*values: Any) -> bool:
     return all(isinstance(v, (int, float)) and math.isfinite(v) for v in values)
 
 
-def _money(x: float) -> str:
-    return f"${abs(x):,.0f}" if abs(x) >= 10 else f"${abs(x):,.2f}"
+def _money(x: float, cents: bool = False) -> str:
+    return f"${abs(x):,.2f}" if cents else f"${abs(x):,.0f}"
 
 
 def verdict(row: Mapping[str, Any], alpha: float = 0.05, adjust: str = "holm") -> str:
@@ -70,15 +70,20 @@ def verdict(row: Mapping[str, Any], alpha: float = 0.05, adjust: str = "holm") -
     clo = row.get("cost_per_conversion_diff_ci_lower")
     chi = row.get("cost_per_conversion_diff_ci_upper")
     if _finite(c, clo, chi):
+        cents = max(abs(c), abs(clo), abs(chi)) < 10  # small amounts show their cents
         if clo > 0 or chi < 0:
             word = "more" if c > 0 else "less"
             a, b = sorted((abs(clo), abs(chi)))
-            parts.append(f"{_money(c)} {word} per patient ({level} CI {_money(a)} to {_money(b)})")
+            parts.append(
+                f"{_money(c, cents)} {word} per patient ({level} CI {_money(a, cents)} to "
+                f"{_money(b, cents)})"
+            )
         else:
             parts.append(
-                f"no clear difference in cost per patient ({'+' if c >= 0 else '-'}{_money(c)}, "
-                f"{level} CI {'-' if clo < 0 else '+'}{_money(clo)} to "
-                f"{'-' if chi < 0 else '+'}{_money(chi)})"
+                f"no clear difference in cost per patient "
+                f"({'+' if c >= 0 else '-'}{_money(c, cents)}, {level} CI "
+                f"{'-' if clo < 0 else '+'}{_money(clo, cents)} to "
+                f"{'-' if chi < 0 else '+'}{_money(chi, cents)})"
             )
     text = f"{arm}: " + ", ".join(parts)
     p = row.get("p_value_adjusted")
