@@ -34,6 +34,8 @@ COMMANDS = (
     "uncertainty",
     "sensitivity",
     "calibrate",
+    "validate",
+    "init",
 )
 
 #: Each command's one-line help, as its module's ``add_parser`` gives it. A command missing
@@ -41,6 +43,8 @@ COMMANDS = (
 SUMMARIES = {
     "run": "simulate one strategy in a scenario",
     "compare": "compare strategies in a scenario: a verdict per arm against a control",
+    "validate": "check scenario, strategy, suite, priors or space files; print resolved values",
+    "init": "write a practice's scenario, strategies and suite to start from",
     "suite": "run experiment suites (exit 1 if an expectation fails)",
     "analyze": "compare arms of an A/B test from a CSV of per-lead outcomes",
     "power": "leads and months a two-arm conversion test needs",
