@@ -4,10 +4,13 @@ Cost per conversion is a ratio of two means, ``mean(cost) / mean(converted)``, s
 uncertainty comes from both: the spread of costs and, above all when conversions are few, the
 chance in the denominator. Methods:
 
+- ``mover-fieller`` (default): Fieller's interval for one arm and for the ratio of two arms
+  (below); for the difference of two arms, the two arms' Fieller intervals combined by MOVER
+  (Zou and Donner 2008; Zou 2008 for correlated estimates, which a paired design has);
 - ``delta``: first-order delta method on the natural scale (symmetric interval);
 - ``delta-log``: delta method on the log scale (intervals are ratios, hence asymmetric); for
-  a difference between arms, the per-arm log-scale intervals are combined by MOVER (Zou and
-  Donner 2008, the construction behind Newcombe's hybrid interval);
+  a difference between arms, the per-arm log-scale intervals combined by MOVER, with the
+  pairing correlation in a paired design;
 - ``fieller``: Fieller's theorem, which inverts the normal pivot ``mean(cost) - theta *
   mean(converted)`` instead of linearising the ratio. For the ratio and the difference of two
   arms' costs per conversion the pivot is ``Ct*Yc - theta*Yt*Cc`` (``Ct*Yc - Cc*Yt -
@@ -17,9 +20,12 @@ chance in the denominator. Methods:
 - ``bootstrap-percentile`` and ``bootstrap-bca``: resampling units (see
   :mod:`sim.analysis.bootstrap`); these need per-unit data (``samples``).
 
-Which to use: docs/analysis-coverage.md records coverage by simulation at 10 to 30
-conversions per arm; :data:`DEFAULT_CPC_METHOD` (``delta-log``) is the method that held 95%
-there for one arm, the ratio and the difference.
+Which to use: docs/analysis-coverage.md measures coverage across four cost models (light
+tails, log-normal, a point mass at zero plus a heavy tail, costs correlated with conversion),
+10 to 300 conversions per arm, split and paired designs (``docs/cost_coverage.py`` reproduces
+it). :data:`DEFAULT_CPC_METHOD` is the method that held 93.5-96.5% in the most cells; no method
+holds everywhere, and :func:`coverage_warnings` adds a note to a result that falls where the
+default was measured outside that band.
 
 All functions take :class:`~sim.analysis.sufficient.ArmStats` or any object with the same
 attribute names holding arrays (e.g. :class:`Sums`), in which case they are vectorised.
@@ -46,13 +52,24 @@ CPC_METHODS: tuple[str, ...] = (
     "delta-log",
     "delta",
     "fieller",
+    "mover-fieller",
     "bootstrap-percentile",
     "bootstrap-bca",
 )
-#: The default method: the one that kept 95% coverage at 10 to 30 conversions per arm for one
-#: arm, the ratio and the difference alike (docs/analysis-coverage.md); Fieller fell short for
-#: a single arm and was often unbounded for a difference at 10 conversions.
-DEFAULT_CPC_METHOD = "delta-log"
+#: The methods that work from sufficient statistics alone (no per-unit data).
+CPC_SUFFICIENT_METHODS: tuple[str, ...] = ("delta-log", "delta", "fieller", "mover-fieller")
+#: The default method: the one whose coverage held 93.5-96.5% in the most cells of
+#: docs/analysis-coverage.md. delta-log, the previous default, fell to 0.91-0.93 for paired
+#: ratios below 50 conversions and under heavy-tailed costs; joint Fieller differences are
+#: often unbounded at 10 conversions.
+DEFAULT_CPC_METHOD = "mover-fieller"
+#: Where the default's measured coverage left 93.5-96.5% (docs/analysis-coverage.md): fewer
+#: conversions than this in an arm ...
+FEW_CONVERSIONS = 20
+#: ... or costs whose coefficient of variation per unit exceeds this, with fewer conversions
+#: than HEAVY_TAIL_CONVERSIONS in an arm (the point-mass-at-zero model, CV 5.5).
+HEAVY_TAIL_CV = 3.0
+HEAVY_TAIL_CONVERSIONS = 300
 BOOTSTRAP_METHODS: tuple[str, ...] = ("bootstrap-percentile", "bootstrap-bca")
 
 
@@ -120,7 +137,7 @@ def cost_per_conversion_interval(
         ...              cost_conv_sum=3200.0)
         >>> r = cost_per_conversion_interval(s)
         >>> round(r.estimate, 2), round(r.lower, 2), round(r.upper, 2)
-        (600.0, 450.1, 799.83)
+        (600.0, 466.2, 843.43)
     """
     check_alpha(alpha)
     name = check_method("cpc_method", method, CPC_METHODS)
@@ -137,10 +154,8 @@ def cost_per_conversion_interval(
             seed=seed,
         )
     scalar, mo = moments(stats)
-    notes = notes_array(mo.n.shape)
-    valid = _arm_validity(mo, _conversions(stats, mo.n.shape), notes, log=name == "delta-log")
-    est, lower, upper = _arm_core(mo, z_crit(alpha), name, notes, valid)
-    return finish(scalar, est, lower, upper, np.full(est.shape, np.nan), name, notes)
+    r = arm_cpc_core(mo, _conversions(stats, mo.n.shape), name, alpha=alpha)
+    return finish(scalar, *r[:4], name, r.note)
 
 
 def cost_per_conversion_ratio(
@@ -163,7 +178,7 @@ def cost_per_conversion_ratio(
         >>> c = ArmStats(400, 40, 24000.0, 1.8e6, 3200.0)
         >>> r = cost_per_conversion_ratio(t, c)
         >>> round(r.estimate, 4), round(r.lower, 4), round(r.upper, 4)
-        (0.7222, 0.5012, 1.0408)
+        (0.7222, 0.4867, 1.0359)
     """
     return _two_arm("ratio", treatment, control, alpha, method, samples, n_resamples, seed)
 
@@ -204,18 +219,181 @@ def _two_arm(kind, treatment, control, alpha, method, samples, n_resamples, seed
     scalar_t, mt = moments(treatment)
     scalar_c, mc = moments(control)
     m = np.broadcast_shapes(mt.n.shape, mc.n.shape)
-    mt, mc = _broadcast(mt, m), _broadcast(mc, m)
-    notes = notes_array(m)
-    log = name == "delta-log"
-    valid = _arm_validity(mt, _conversions(treatment, m), notes, log=log, who="treatment")
-    valid &= _arm_validity(mc, _conversions(control, m), notes, log=log, who="control")
-    joint = join_independent(mt, mc)
-    z = z_crit(alpha)
-    if kind == "difference" and name == "delta-log":
-        est, lower, upper, pval = _mover_difference(mt, mc, z, notes, valid)
+    r = two_arm_cpc(
+        _broadcast(mt, m),
+        _broadcast(mc, m),
+        _conversions(treatment, m),
+        _conversions(control, m),
+        kind,
+        name,
+        alpha=alpha,
+    )
+    return finish(scalar_t and scalar_c, *r[:4], name, r.note)
+
+
+def two_arm_cpc(
+    mt: Moments | None,
+    mc: Moments | None,
+    conv_t: np.ndarray,
+    conv_c: np.ndarray,
+    kind: str,
+    method: str,
+    joint: Moments | None = None,
+    *,
+    alpha: float = 0.05,
+) -> Interval:
+    """Vectorised ratio or difference of two costs per conversion (arrays in, arrays out).
+
+    ``mt``/``mc`` are the arms' own moments for independent arms; for a paired design pass
+    ``joint``, the 4-vector (cost_t, conv_t, cost_c, conv_c) with its full covariance, and the
+    arms' own moments are read from it. ``method`` is one of :data:`CPC_SUFFICIENT_METHODS`.
+    """
+    if joint is None:
+        joint = join_independent(mt, mc)
     else:
-        est, lower, upper, pval = two_arm_core(joint, kind, z, name, notes, valid)
-    return finish(scalar_t and scalar_c, est, lower, upper, pval, name, notes)
+        mt, mc = _split_joint(joint)
+    m = joint.mean.shape[:1]
+    notes = notes_array(m)
+    log = method in ("delta-log", "mover-fieller")
+    valid = _arm_validity(mt, np.broadcast_to(conv_t, m), notes, log=log, who="treatment")
+    valid &= _arm_validity(mc, np.broadcast_to(conv_c, m), notes, log=log, who="control")
+    z = z_crit(alpha)
+    if kind == "difference" and method in ("mover-fieller", "delta-log"):
+        per_arm = "fieller" if method == "mover-fieller" else "delta-log"
+        est, lower, upper, pval = mover(joint, kind, z, per_arm, notes, valid)
+    else:
+        core = "fieller" if method == "mover-fieller" else method
+        est, lower, upper, pval = two_arm_core(joint, kind, z, core, notes, valid)
+    coverage_warnings(notes, (mt, np.broadcast_to(conv_t, m)), (mc, np.broadcast_to(conv_c, m)))
+    return Interval(est, lower, upper, pval, method, notes)
+
+
+def coverage_warnings(notes: np.ndarray, *arms: tuple[Moments, np.ndarray]) -> None:
+    """Note where the default's measured coverage left 93.5-96.5% (docs/analysis-coverage.md).
+
+    ``arms`` are ``(moments, conversions)`` pairs; the region is an arm with fewer than
+    :data:`FEW_CONVERSIONS` conversions, or one whose cost per unit has a coefficient of
+    variation above :data:`HEAVY_TAIL_CV` with fewer than :data:`HEAVY_TAIL_CONVERSIONS`
+    conversions.
+
+    >>> mo = Moments(np.array([[50.0, 0.1]]), np.array([[[25.0, 0.0], [0.0, 9e-5]]]),
+    ...              np.array([1000.0]))
+    >>> notes = notes_array((1,))
+    >>> coverage_warnings(notes, (mo, np.array([12.0])))
+    >>> print(notes[0])
+    coverage: 12 conversions (< 20): measured outside 93.5-96.5%, see docs/analysis-coverage.md
+    """
+    few = np.zeros(notes.shape, dtype=bool)
+    heavy = np.zeros(notes.shape, dtype=bool)
+    least = np.full(notes.shape, np.inf)
+    worst_cv = np.zeros(notes.shape)
+    for mo, conv in arms:
+        conv = np.broadcast_to(np.asarray(conv, dtype=float), notes.shape)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cv = np.sqrt(mo.cov[:, 0, 0] * mo.n) / mo.mean[:, 0]
+        cv = np.nan_to_num(cv, nan=0.0, posinf=0.0)
+        ok = conv > 0
+        few |= ok & (conv < FEW_CONVERSIONS)
+        tail = ok & (cv > HEAVY_TAIL_CV) & (conv < HEAVY_TAIL_CONVERSIONS)
+        heavy |= tail
+        least = np.where(ok, np.minimum(least, conv), least)
+        worst_cv = np.where(tail, np.maximum(worst_cv, cv), worst_cv)
+    for i in np.flatnonzero(few):
+        add_note(
+            notes,
+            np.arange(notes.size) == i,
+            f"coverage: {least[i]:.0f} conversions (< {FEW_CONVERSIONS}): measured outside "
+            "93.5-96.5%, see docs/analysis-coverage.md",
+        )
+    for i in np.flatnonzero(heavy & ~few):
+        add_note(
+            notes,
+            np.arange(notes.size) == i,
+            f"coverage: heavy-tailed costs (CV {worst_cv[i]:.1f} > {HEAVY_TAIL_CV:g}) and "
+            f"< {HEAVY_TAIL_CONVERSIONS} conversions: measured below 93.5%, see "
+            "docs/analysis-coverage.md",
+        )
+
+
+def arm_cpc_core(mo: Moments, conv: np.ndarray, method: str, *, alpha: float = 0.05) -> Interval:
+    """Vectorised cost per conversion of one arm (``mover-fieller`` is Fieller for one arm)."""
+    notes = notes_array(mo.n.shape)
+    name = "fieller" if method == "mover-fieller" else method
+    conv = np.broadcast_to(conv, mo.n.shape)
+    valid = _arm_validity(mo, conv, notes, log=name == "delta-log")
+    est, lower, upper = _arm_core(mo, z_crit(alpha), name, notes, valid)
+    coverage_warnings(notes, (mo, conv))
+    return Interval(est, lower, upper, np.full(est.shape, np.nan), method, notes)
+
+
+def _split_joint(joint: Moments) -> tuple[Moments, Moments]:
+    """Each arm's own moments from the joint 4-vector."""
+    n = np.asarray(joint.n)
+    n = n if n.ndim == 1 else n[:, 0]
+    return (
+        Moments(joint.mean[:, :2], joint.cov[:, :2, :2], n),
+        Moments(joint.mean[:, 2:], joint.cov[:, 2:, 2:], n),
+    )
+
+
+def mover(
+    joint: Moments, kind: str, z: float, per_arm: str, notes: np.ndarray, valid: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """MOVER: the two arms' own intervals combined into one for their difference or ratio.
+
+    Zou and Donner (2008) and Zou (2008, for correlated estimates): with per-arm estimates
+    t, c, bounds (l_t, u_t), (l_c, u_c) and r the correlation of the two estimates,
+
+        lower = t - c - sqrt((t - l_t)^2 + (u_c - c)^2 - 2 r (t - l_t)(u_c - c))
+        upper = t - c + sqrt((u_t - t)^2 + (c - l_c)^2 - 2 r (u_t - t)(c - l_c)).
+
+    For the ratio the same is done on the log scale (log t - log c), so a lower arm bound at
+    or below 0 gives a ratio bound of 0 (or infinity above). ``r`` is the delta-method
+    correlation of the two costs per conversion: 0 for independent arms, the pairing's for a
+    paired design. There is no matching test, so the p-value is ``NaN``.
+
+    >>> mo = Moments(np.array([[60.0, 0.1, 60.0, 0.1]]),
+    ...              np.diag([4.0, 2.25e-4, 4.0, 2.25e-4])[None], np.array([[400.0, 400.0]]))
+    >>> est, lo, up, _ = mover(mo, "difference", 1.959964, "delta-log", notes_array((1,)),
+    ...                        np.array([True]))
+    >>> round(float(est[0]), 6), round(float(lo[0]), 1), round(float(up[0]), 1)
+    (0.0, -262.3, 262.3)
+    """
+    mt, mc = _split_joint(joint)
+    t_est, t_lo, t_up = _arm_core(mt, z, per_arm, notes_array(mt.n.shape), valid)
+    c_est, c_lo, c_up = _arm_core(mc, z, per_arm, notes_array(mc.n.shape), valid)
+    if per_arm == "fieller":
+        add_note(notes, valid & (np.isnan(t_lo) | np.isnan(c_lo)), _UNBOUNDED)
+    ct, yt, cc, yc = (joint.mean[:, i] for i in range(4))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gt = np.stack([1 / yt, -ct / yt**2, np.zeros_like(ct), np.zeros_like(ct)], -1)
+        gc = np.stack([np.zeros_like(ct), np.zeros_like(ct), 1 / yc, -cc / yc**2], -1)
+        r = _quad(gt, joint.cov, gc) / np.sqrt(_quad(gt, joint.cov, gt) * _quad(gc, joint.cov, gc))
+        r = np.clip(np.nan_to_num(r), -1.0, 1.0)
+        if kind == "ratio":
+            t_est, t_lo, t_up = np.log(t_est), _safe_log(t_lo), _safe_log(t_up)
+            c_est, c_lo, c_up = np.log(c_est), _safe_log(c_lo), _safe_log(c_up)
+        dl_t, du_t = t_est - t_lo, t_up - t_est
+        dl_c, du_c = c_est - c_lo, c_up - c_est
+        est = t_est - c_est
+        lower = est - np.sqrt(np.maximum(dl_t**2 + du_c**2 - 2 * r * dl_t * du_c, 0.0))
+        upper = est + np.sqrt(np.maximum(du_t**2 + dl_c**2 - 2 * r * du_t * dl_c, 0.0))
+        if kind == "ratio":
+            est, lower, upper = np.exp(est), np.exp(lower), np.exp(upper)
+    nan = np.full(est.shape, np.nan)
+    return (
+        np.where(valid, est, nan),
+        np.where(valid, lower, nan),
+        np.where(valid, upper, nan),
+        nan,
+    )
+
+
+def _safe_log(x: np.ndarray) -> np.ndarray:
+    """log for bounds: a bound at or below 0 is -inf (the ratio's bound is then 0 or inf)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(x > 0, np.log(np.where(x > 0, x, 1.0)), -np.inf)
+    return np.where(np.isnan(x), np.nan, out)
 
 
 def join_independent(mt: Moments, mc: Moments) -> Moments:
@@ -337,16 +515,6 @@ def _arm_core(mo: Moments, z: float, name: str, notes: np.ndarray, valid: np.nda
             lo, up = theta - z * se, theta + z * se
     lower[valid], upper[valid] = lo[valid], up[valid]
     return est, lower, upper
-
-
-def _mover_difference(mt: Moments, mc: Moments, z: float, notes: np.ndarray, valid: np.ndarray):
-    """Difference of two costs per conversion from the per-arm log-scale intervals (MOVER)."""
-    t_est, t_lo, t_up = _arm_core(mt, z, "delta-log", notes_array(mt.n.shape), valid)
-    c_est, c_lo, c_up = _arm_core(mc, z, "delta-log", notes_array(mc.n.shape), valid)
-    est = t_est - c_est
-    lower = est - np.sqrt((t_est - t_lo) ** 2 + (c_up - c_est) ** 2)
-    upper = est + np.sqrt((t_up - t_est) ** 2 + (c_est - c_lo) ** 2)
-    return est, lower, upper, np.full(est.shape, np.nan)
 
 
 def _arm_validity(mo: Moments, conv: np.ndarray, notes: np.ndarray, *, log: bool, who: str = ""):

@@ -9,11 +9,21 @@ kept, as compact arrays per arm.
 
 Rows are numbered as a spreadsheet shows them: the header is row 1, so the first data row is
 row 2 (blank lines count as rows, and are refused as missing values).
+
+Before pandas sees a byte, one pass over the file (numpy on 1 MiB blocks) measures its rows:
+a row longer than :data:`MAX_ROW_BYTES` (a file without line breaks, an unclosed quote) is
+refused, naming the line it starts on, because a CSV parser holds a whole row in memory; and
+chunks are sized so that one chunk holds at most :data:`MAX_CHUNK_BYTES` of the file. The
+header is read by the ``csv`` module, with names trimmed of spaces; a column the command needs
+that appears twice is refused (pandas would silently rename the second ``converted.1``). An
+arm column with more than :data:`MAX_ARMS` distinct values (a lead id given as the arm) is
+refused as soon as a chunk shows it.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import os
 import warnings
 from collections.abc import Iterator
@@ -26,12 +36,21 @@ import pandas as pd
 from sim.analysis.columns import ALLOWED_BINARY
 from sim.analysis.sufficient import ArmStats, group_arm_stats, pool
 from sim.errors import InputError
+from sim.files import not_regular, open_regular
 
 _TRUE = ("1", "true", "yes")
 _FALSE = ("0", "false", "no")
 ROW_CONVENTION = "rows counted as in a spreadsheet, header = row 1"
 #: Cells (rows x columns) per chunk: 200,000 rows of three columns.
 MAX_CELLS_PER_CHUNK = 600_000
+#: Bytes of the file per chunk (rows x the longest row), whatever the rows' width.
+MAX_CHUNK_BYTES = 16_000_000
+#: The longest row (header included), quoted line breaks included.
+MAX_ROW_BYTES = 1_000_000
+#: Distinct arms a file may have: an A/B test compares a few arms, not one per lead.
+MAX_ARMS = 100
+#: Bytes read at a time by the row-measuring pass.
+_BLOCK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -75,6 +94,7 @@ def read_outcome_csv(
     file = Path(path)
     where = str(path)
     _check_file(file, where)
+    longest = _measure_rows(file, where)
     header = _header(file, where)
     needed = [arm_col, converted_col] + ([cost_col] if cost_col else [])
     missing = [c for c in dict.fromkeys(needed) if c not in header]
@@ -85,25 +105,54 @@ def read_outcome_csv(
             f"missing column{plural} {', '.join(repr(c) for c in missing)}; "
             f"available columns: {', '.join(header) or '(none)'}",
         )
+    for c in dict.fromkeys(needed):
+        at = [i + 1 for i, h in enumerate(header) if h == c]
+        if len(at) > 1:
+            raise InputError(
+                where,
+                f"column {c!r} appears {len(at)} times in the header (columns "
+                f"{', '.join(map(str, at))}); rename the others so the file says which to use",
+            )
+    # pandas reads the columns by position, so it never renames a duplicate ("x.1").
+    position = {name: str(header.index(name)) for name in needed}
+    rows_per_chunk = min(
+        chunksize,
+        MAX_CELLS_PER_CHUNK // max(len(header), 1),
+        MAX_CHUNK_BYTES // max(longest, 1),
+    )
     parts: list[dict[str, ArmStats]] = []
     kept: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
     rows = 0
     # Every column is read, not only the needed ones: with ``usecols`` pandas silently accepts
     # a row with more fields than the header, shifting its values into the wrong columns. The
-    # chunk is sized by cells so that a wide file does not take more memory than a narrow one.
-    reader = pd.read_csv(
-        file,
-        dtype=str,
-        keep_default_na=False,
-        skip_blank_lines=False,
-        chunksize=max(1, min(chunksize, MAX_CELLS_PER_CHUNK // max(len(header), 1))),
-        encoding="utf-8-sig",
-        index_col=False,
-    )
+    # chunk is sized by cells and bytes so that a wide file or long rows take no more memory
+    # than a narrow file.
+    handle = open_regular(file, where)
+    reader = None
+    seen: set[str] = set()
     try:
-        for chunk in _strict(reader):
+        reader = pd.read_csv(
+            handle,
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=False,
+            chunksize=max(1, rows_per_chunk),
+            encoding="utf-8-sig",
+            index_col=False,
+            header=0,
+            names=[str(i) for i in range(len(header))],
+        )
+        for raw in _strict(reader):
+            chunk = pd.DataFrame({name: raw[pos] for name, pos in position.items()})
             first_row = rows + 2  # spreadsheet row of the chunk's first data row
             arms = _arms(chunk, arm_col, where, first_row)
+            seen.update(arms.unique())
+            if len(seen) > MAX_ARMS:
+                raise InputError(
+                    f"{where}: column {arm_col!r}",
+                    f"more than {MAX_ARMS} distinct arms by row {first_row + len(chunk) - 1}; "
+                    f"an A/B test compares at most {MAX_ARMS} arms (is it an id column?)",
+                )
             converted = _converted(chunk, converted_col, where, first_row)
             cost = _cost(chunk, cost_col, where, first_row) if cost_col else None
             part = group_arm_stats(arms, converted, cost)
@@ -121,7 +170,9 @@ def read_outcome_csv(
     except pd.errors.ParserWarning:
         raise InputError(where, _long_row(file, len(header))) from None
     finally:
-        reader.close()
+        if reader is not None:
+            reader.close()
+        handle.close()
     if rows == 0:
         raise InputError(where, "no data rows: the file has a header but no rows below it")
     samples = None
@@ -157,20 +208,76 @@ def _check_file(file: Path, where: str) -> None:
         raise InputError(where, "is a directory, not a CSV file")
     if not file.exists():
         raise InputError(where, "no such file")
+    problem = not_regular(file)  # a pipe would block, /dev/zero never ends
+    if problem:
+        raise InputError(where, problem)
     if not os.access(file, os.R_OK):
         raise InputError(where, "cannot be read (permission denied)")
 
 
+def _measure_rows(file: Path, where: str) -> int:
+    """The longest row in bytes; refuses a row longer than :data:`MAX_ROW_BYTES`.
+
+    A row ends at a line break outside quotes: a line break is inside a quoted value when an
+    odd number of quote characters precede it (an escaped quote ``""`` adds two). The pass
+    stops as soon as a row is too long, so a file without line breaks costs one row's worth.
+    """
+    longest = 0
+    row_start = 0  # byte offset where the current row starts
+    quotes = 0  # quote characters seen so far
+    lines = 0  # line breaks before the current block
+    row_line = 1  # line the current row starts on
+    offset = 0
+    with open_regular(file, where) as f:
+        while True:
+            block = f.read(_BLOCK)
+            if not block:
+                break
+            b = np.frombuffer(block, dtype=np.uint8)
+            q = np.flatnonzero(b == 0x22)
+            nl = np.flatnonzero(b == 0x0A)
+            ends = nl[(quotes + np.searchsorted(q, nl)) % 2 == 0]
+            if len(ends):
+                starts = np.concatenate(([row_start - offset], ends[:-1] + 1))
+                lengths = ends - starts
+                i = int(np.argmax(lengths))
+                if lengths[i] > MAX_ROW_BYTES:
+                    line = lines + 1 + int(np.searchsorted(nl, starts[i]))
+                    raise InputError(where, _too_long(line if i else row_line))
+                longest = max(longest, int(lengths[i]))
+                row_start = offset + int(ends[-1]) + 1
+                row_line = lines + 1 + int(np.searchsorted(nl, ends[-1], side="right"))
+            quotes += len(q)
+            lines += len(nl)
+            offset += len(block)
+            if offset - row_start > MAX_ROW_BYTES:
+                raise InputError(where, _too_long(row_line))
+    return max(longest, offset - row_start)
+
+
+def _too_long(line: int) -> str:
+    return (
+        f"the row starting on line {line} is longer than {MAX_ROW_BYTES:,} bytes (a file "
+        "without line breaks, or a quote that is never closed); a row may be at most "
+        f"{MAX_ROW_BYTES:,} bytes"
+    )
+
+
 def _header(file: Path, where: str) -> list[str]:
-    try:
-        frame = pd.read_csv(file, nrows=0, encoding="utf-8-sig")
-    except pd.errors.EmptyDataError:
-        raise InputError(where, "the file is empty: expected a header row and data rows") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(where, _not_utf8(file, exc)) from None
-    except pd.errors.ParserError as exc:
-        raise InputError(where, f"malformed CSV header: {exc}".rstrip()) from None
-    return [str(c) for c in frame.columns]
+    """The header's column names, trimmed of surrounding spaces."""
+    with open_regular(file, where) as f:
+        text = io.TextIOWrapper(f, encoding="utf-8-sig", newline="")
+        try:
+            first = next(csv.reader(text), None)
+        except UnicodeDecodeError as exc:
+            raise InputError(where, _not_utf8(file, exc)) from None
+        except csv.Error as exc:
+            raise InputError(where, f"malformed CSV header: {exc}") from None
+    if first is None:
+        raise InputError(where, "the file is empty: expected a header row and data rows")
+    if not any(c.strip() for c in first):
+        raise InputError(where, "line 1 has no column names: the header must be the first line")
+    return [c.strip() for c in first]
 
 
 def _arms(chunk: pd.DataFrame, col: str, where: str, first_row: int) -> pd.Series:

@@ -19,8 +19,11 @@ Methods, and why:
   and ``wald`` are available for comparison.
 - Ratio of conversion rates (relative lift): ``delta-log``, the delta method on the log ratio
   of the two marginal rates with the pairing covariance: Var = (b + c) / ((a + b)(a + c)).
-- Cost per conversion change: ``delta-log`` (log scale for the ratio; the difference on the
-  natural scale), ``delta`` or ``fieller``, all with the full 4x4 covariance from the pairs.
+- Cost per conversion change: the methods of :mod:`sim.analysis.cost`, all with the full 4x4
+  covariance from the pairs: ``mover-fieller`` (default: Fieller for the ratio; for the
+  difference the arms' Fieller intervals combined by MOVER with the pairing correlation),
+  ``delta-log`` (log scale for the ratio; for the difference the arms' log-scale intervals
+  combined by MOVER with the pairing correlation), ``delta`` or ``fieller``.
 """
 
 from __future__ import annotations
@@ -47,9 +50,11 @@ from sim.analysis.comparison import (
     _sums,
 )
 from sim.analysis.cost import (
+    CPC_SUFFICIENT_METHODS,
+    DEFAULT_CPC_METHOD,
     Moments,
     cost_per_conversion_interval,
-    two_arm_core,
+    two_arm_cpc,
 )
 from sim.analysis.interval import (
     Interval,
@@ -70,7 +75,7 @@ from sim.errors import InputError
 
 PAIRED_DIFF_METHODS: tuple[str, ...] = ("tango", "paired-t", "wald")
 PAIRED_RATIO_METHODS: tuple[str, ...] = ("delta-log",)
-PAIRED_CPC_METHODS: tuple[str, ...] = ("delta-log", "delta", "fieller")
+PAIRED_CPC_METHODS: tuple[str, ...] = CPC_SUFFICIENT_METHODS
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,21 +316,25 @@ def paired_ratio_interval(
 
 
 def paired_cost_per_conversion(
-    stats: PairedStats, *, kind: str = "ratio", alpha: float = 0.05, method: str = "delta-log"
+    stats: PairedStats,
+    *,
+    kind: str = "ratio",
+    alpha: float = 0.05,
+    method: str = DEFAULT_CPC_METHOD,
 ) -> Interval:
     """Ratio (treatment / control) or difference of costs per conversion, using the pairing.
 
     The covariance of the four means (cost and conversions in each arm) comes from the
     per-unit cross-products, so the strong positive correlation between arms under common
-    random numbers narrows the interval. ``delta-log`` works on the log scale for the ratio;
-    for the difference it is the natural-scale delta method.
+    random numbers narrows the interval. For the difference, ``mover-fieller`` and
+    ``delta-log`` combine the two arms' own intervals by MOVER with the correlation of the two
+    estimates (Zou 2008); ``delta`` and ``fieller`` linearise or invert the joint pivot.
     """
     check_alpha(alpha)
     name = check_method("cpc_method", method, PAIRED_CPC_METHODS)
     if kind not in ("ratio", "difference"):
         raise InputError("kind", f"{kind!r} is not allowed: use ratio or difference")
     notes = notes_array((1,))
-    valid = np.array([True])
     reasons = []
     t, c = stats.treatment_stats(), stats.control_stats()
     if stats.n < 2:
@@ -339,10 +348,11 @@ def paired_cost_per_conversion(
         reasons.append("zero total cost: ratio undefined")
     if reasons:
         add_note(notes, [True], reasons[0])
-        valid[:] = False
-    core = "delta" if (name == "delta-log" and kind == "difference") else name
-    est, lower, upper, pval = two_arm_core(stats.moments(), kind, z_crit(alpha), core, notes, valid)
-    return finish(True, est, lower, upper, pval, name, notes)
+        nan = np.full(1, np.nan)
+        return finish(True, nan, nan, nan, nan, name, notes)
+    conv = (np.array([float(t.conversions)]), np.array([float(c.conversions)]))
+    r = two_arm_cpc(None, None, *conv, kind, name, stats.moments(), alpha=alpha)
+    return finish(True, *r[:4], name, r.note)
 
 
 # ----------------------------------------------------------------------------- comparison
@@ -353,7 +363,7 @@ def paired_compare_arms(
     alpha: float = 0.05,
     rate_method: str = "wilson",
     diff_method: str = "tango",
-    cpc_method: str = "delta-log",
+    cpc_method: str = DEFAULT_CPC_METHOD,
     adjust: str = "holm",
 ) -> Comparison:
     """Compare every arm with the control in a paired (common random numbers) design.
@@ -365,7 +375,7 @@ def paired_compare_arms(
         alpha: 1 - confidence level.
         rate_method: interval for each arm's own conversion rate.
         diff_method: :data:`PAIRED_DIFF_METHODS` (``tango`` default).
-        cpc_method: :data:`PAIRED_CPC_METHODS` (``delta-log`` default).
+        cpc_method: :data:`PAIRED_CPC_METHODS` (``mover-fieller`` default).
         adjust: multiple-comparison adjustment across arms.
 
     Returns:
@@ -397,7 +407,7 @@ def paired_compare_arms(
     n = np.array([s.n for s in per_arm], dtype=float)
     x = np.array([s.conversions for s in per_arm], dtype=float)
     rates = rate_interval(x, n, alpha=alpha, method=rate_method)
-    vec = cost_per_conversion_interval(_sums(per_arm), alpha=alpha, method="delta-log")
+    vec = cost_per_conversion_interval(_sums(per_arm), alpha=alpha, method=cpc_method)
     arm_cpc = [_pick(vec, i) for i in range(len(arms))]
     method = (
         f"abs_lift={diff_method} (paired); rel_lift=delta-log (paired); "

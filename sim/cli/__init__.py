@@ -19,7 +19,19 @@ import sys
 from sim.errors import InputError
 
 #: Sub-command modules, in the order ``nurture --help`` lists them.
-COMMANDS = ("run", "compare", "suite", "analyze", "power", "report", "demo")
+COMMANDS = (
+    "run",
+    "compare",
+    "suite",
+    "analyze",
+    "power",
+    "report",
+    "demo",
+    "crm",
+    "optimize",
+    "uncertainty",
+    "sensitivity",
+)
 
 #: Each command's one-line help, as its module's ``add_parser`` gives it. A command missing
 #: here still works; ``nurture --help`` then imports its module to list it.
@@ -31,6 +43,11 @@ SUMMARIES = {
     "power": "leads and months a two-arm conversion test needs",
     "report": "rebuild a run's HTML report",
     "demo": "run the seed-claims suite and print where the report is",
+    "uncertainty": "probabilistic sensitivity analysis: P(best), CEAC, EVPI, EVPPI over the priors",
+    "sensitivity": "global sensitivity (Morris, Sobol') of lift, patients per $1,000 and net "
+    "benefit",
+    "crm": "check a lead-event export, or convert a CRM's export into one",
+    "optimize": "find the best strategy in a search space (optuna search + KN selection)",
 }
 
 

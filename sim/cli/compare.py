@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.cli.common import print_json, progress_bar, to_jsonable
+from sim.cli.common import add_set_option, load_configs, print_json, progress_bar, to_jsonable
 from sim.cli.suite import positive_int
-from sim.config import load_scenario, load_strategy
 from sim.errors import InputError
 from sim.experiment.experiment import Experiment
 from sim.experiment.looks import (
@@ -48,6 +47,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--scheduler")
     p.add_argument("--alpha", type=float, default=0.05)
     p.add_argument("--json", action="store_true")
+    add_set_option(p)
     looks = p.add_argument_group("monitoring (split design)")
     looks.add_argument(
         "--looks",
@@ -81,10 +81,11 @@ def run(args: argparse.Namespace) -> int:
     if args.seed < 0:
         raise InputError("--seed", f"{args.seed} is not allowed: must be >= 0")
     _check_look_options(args)
-    scenario = load_scenario(args.scenario, {"months": args.months} if args.months else None)
+    scenario, strategies = load_configs(
+        args.scenario, args.strategies, args.sets, {"months": args.months} if args.months else None
+    )
     arms = {}
-    for path in args.strategies:
-        strategy = load_strategy(path)
+    for path, strategy in zip(args.strategies, strategies, strict=True):
         if strategy.name in arms:
             raise InputError(
                 str(path),
@@ -141,10 +142,25 @@ def run(args: argparse.Namespace) -> int:
             f"control {control}\n"
         )
         print(summary_markdown(summary))
+        _print_value(summary, scenario)
         if looks is not None:
             print()
             print(_looks_text(looks, shares, args))
     return 0
+
+
+def _print_value(summary, scenario) -> None:
+    """Sales-ready leads and the value of the patients, under the main table."""
+    from sim.experiment.tables import value_markdown
+
+    text = value_markdown(summary)
+    if text:
+        v = scenario.value
+        print(
+            f"\nValue (a patient worth ${v.patient_value_usd:,.0f}; net benefit per run of "
+            f"{scenario.months} months; sales-ready = reached the decision stage):\n"
+        )
+        print(text)
 
 
 # --------------------------------------------------------------------------- monthly looks

@@ -7,8 +7,14 @@ import json
 import os
 from pathlib import Path
 
-from sim.cli.common import fraction_updater, print_json, progress_bar, to_jsonable
-from sim.config import load_scenario, load_strategy
+from sim.cli.common import (
+    add_set_option,
+    fraction_updater,
+    load_configs,
+    print_json,
+    progress_bar,
+    to_jsonable,
+)
 from sim.errors import InputError
 from sim.experiment.atomic import atomic_write_text, atomic_write_with
 from sim.experiment.single import summarize_leads
@@ -24,9 +30,24 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("scenario", help="scenario TOML, e.g. configs/scenarios/medical_practice.toml")
     p.add_argument("strategy", help="strategy TOML, e.g. configs/strategies/stage_nurture.toml")
     p.add_argument("--seed", type=_seed, default=0, help="root seed (default 0)")
-    p.add_argument("--months", type=_months, help="override the scenario's months of arrivals")
-    p.add_argument("--out", type=Path, help="folder for leads.csv and summary.json")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument(
+        "--months",
+        type=_months,
+        help="months of lead arrivals, overriding the scenario's (default: the scenario's)",
+    )
+    add_set_option(p)
+    p.add_argument(
+        "--out", type=Path, help="folder for leads.csv and summary.json (default: write nothing)"
+    )
+    p.add_argument(
+        "--json", action="store_true", help="print one JSON object instead of text (default off)"
+    )
+    p.add_argument(
+        "--events",
+        type=Path,
+        metavar="DIR",
+        help="folder for the CRM export, leads and events tables (default: write nothing)",
+    )
     p.set_defaults(handler=run)
 
 
@@ -52,16 +73,28 @@ def _months(text: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     overrides = {"months": args.months} if args.months else None
-    scenario = load_scenario(args.scenario, overrides)
-    strategy = load_strategy(args.strategy)
+    scenario, (strategy,) = load_configs(args.scenario, [args.strategy], args.sets, overrides)
     out: Path | None = args.out
     if out is not None:
         _check_out(out)
+    if args.events is not None:
+        _check_out(args.events)
     with progress_bar(f"{strategy.name}") as bar:
-        result = simulate(scenario, strategy, args.seed, progress=fraction_updater(bar))
+        result = simulate(
+            scenario,
+            strategy,
+            args.seed,
+            progress=fraction_updater(bar),
+            events=args.events is not None,
+        )
+    if args.events is not None:
+        from sim.crm.writer import write_export
+
+        write_export(args.events, *result.crm)
     summary = {"scenario": scenario.name, "strategy": strategy.name, "seed": args.seed}
     summary |= summarize_leads(result.leads)
     summary["fixed_cost_usd"] = result.totals["fixed_cost_usd"]
+    summary |= _value(result.leads, summary, scenario)
     summary["events"] = result.totals["events"]
     if out is not None:
         try:
@@ -77,6 +110,27 @@ def run(args: argparse.Namespace) -> int:
     else:
         _print_summary(summary, out)
     return 0
+
+
+def _value(leads, summary: dict, scenario) -> dict:
+    """Sales-ready leads and what the patients are worth (sim.analysis.value)."""
+    from sim.analysis.value import single_world_value
+
+    v = scenario.value
+    out = {
+        "sales_ready": int((leads["max_stage"] == "decision").sum()),
+        "handoffs": int(leads["handed_off"].sum()),
+        "patient_value_usd": v.patient_value_usd,
+    }
+    out |= single_world_value(
+        summary["conversions"],
+        summary["leads"],
+        summary["cost_total_usd"],
+        v.patient_value_usd,
+        v.lifetime_revenue_usd,
+        (summary["conversion_rate_ci_lower"], summary["conversion_rate_ci_upper"]),
+    )
+    return out
 
 
 def _check_out(out: Path) -> None:
@@ -110,6 +164,17 @@ def _print_summary(s: dict, out: Path | None) -> None:
         "  (acquisition only)",
         f"  full cost/patient     ${s['cost_per_conversion_usd']:,.2f}  (fully loaded)",
     ]
+    if "net_benefit_usd" in s:
+        lines += [
+            f"  sales-ready leads     {s['sales_ready']:,}  (reached the decision stage; "
+            f"{s['handoffs']:,} handed to sales)",
+            f"  revenue               ${s['revenue_usd']:,.0f}  (patients x lifetime revenue)",
+            f"  net benefit           ${s['net_benefit_usd']:,.0f}  (95% CI "
+            f"${s['net_benefit_ci_lower']:,.0f} to ${s['net_benefit_ci_upper']:,.0f}; a patient "
+            f"worth ${s['patient_value_usd']:,.0f})",
+            f"  ROI                   {s['roi']:+.0%}",
+            f"  break-even value      ${s['break_even_value_usd']:,.2f} a patient",
+        ]
     if out is not None:
         lines.append(f"  per-lead table        {out / 'leads.csv'}")
     print("\n".join(lines))

@@ -6,11 +6,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from sim.cli.common import progress_bar
+from sim.cli.common import add_set_option, overrides_from, progress_bar
+from sim.config.paths import parse_assignment
 from sim.errors import InputError
 from sim.experiment.runner import SuiteRun, run_suite
 from sim.experiment.suite import load_suite
-from sim.experiment.tables import summary_markdown
+from sim.experiment.tables import summary_markdown, value_markdown
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -19,8 +20,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="run experiment suites (exit 1 if an expectation fails)",
         description="Run suites into the results store and check their expectations.",
     )
-    p.add_argument("suites", nargs="+", type=Path, metavar="SUITE.toml")
+    p.add_argument("suites", nargs="+", type=Path, metavar="SUITE.toml", help="suite files")
     add_run_options(p)
+    add_set_option(p)
     p.set_defaults(handler=run)
 
 
@@ -48,7 +50,9 @@ def positive_int(text: str) -> int:
 def run(args: argparse.Namespace) -> int:
     if args.scheduler and args.executor != "dask":
         raise InputError("--scheduler", "only applies with --executor dask")
-    suites = [load_suite(p) for p in args.suites]  # validate all before running any
+    sets = [parse_assignment(text) for text in args.sets]
+    suites = [load_suite(p, sets) for p in args.suites]  # validate all before running any
+    overrides_from(args.sets).check_names(sorted({a.name for s in suites for a in s.arms}))
     names = [s.name for s in suites]
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
@@ -90,6 +94,16 @@ def print_outcome(outcome: SuiteRun) -> None:
     print()
     print(summary_markdown(outcome.summary))
     print()
+    value = value_markdown(outcome.summary)
+    if value:
+        v = outcome.suite.scenario.value
+        print(
+            f"Value (a patient worth ${v.patient_value_usd:,.0f}; sales-ready = reached the "
+            "decision stage):"
+        )
+        print()
+        print(value)
+        print()
     for o in outcome.outcomes:
         print(o.line())
     n_fail = sum(not o.held for o in outcome.outcomes)

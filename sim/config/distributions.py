@@ -234,6 +234,14 @@ class Fixed(Distribution):
     def kind(self) -> str:  # type: ignore[override]
         return "choice" if isinstance(self.value, str | bool) else "float"
 
+    def extremes(self) -> list[Any]:
+        """The one value (a word such as ``"signals"`` has no tails to look into).
+
+        >>> Fixed("signals").extremes()
+        ['signals']
+        """
+        return [self.value]
+
     def __str__(self) -> str:
         return f"fixed({self.value!r})"
 

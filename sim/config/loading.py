@@ -21,36 +21,78 @@ from sim.config.paths import KeyPath, deep_copy, set_value
 from sim.config.scenario import Scenario
 from sim.config.strategy import Strategy
 from sim.errors import InputError
+from sim.files import not_regular, read_bounded
 
 M = TypeVar("M", bound=BaseModel)
 
 #: Config files larger than this are refused (a config is a page of text, not data).
 MAX_CONFIG_BYTES = 1_000_000
+#: Tables and arrays nested deeper than this are refused (the shipped configs nest 4 deep).
+MAX_NESTING_DEPTH = 32
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:
-    """Parse a TOML file, turning every failure into an :class:`InputError`."""
+    """Parse a TOML file, turning every failure into an :class:`InputError`.
+
+    Only a regular file is read (a pipe would block, ``/dev/zero`` never ends), at most
+    :data:`MAX_CONFIG_BYTES` of it, and tables and arrays may nest at most
+    :data:`MAX_NESTING_DEPTH` deep (the parser recurses once per level).
+    """
     p = Path(path)
     where = str(path)
     if not p.exists():
         raise InputError(where, "file not found")
     if p.is_dir():
         raise InputError(where, "is a directory, expected a .toml file")
+    problem = not_regular(p)
+    if problem:
+        raise InputError(where, problem)
     try:
         size = p.stat().st_size
-        if size > MAX_CONFIG_BYTES:
-            raise InputError(where, f"{size:,} bytes; a config may be at most {MAX_CONFIG_BYTES:,}")
-        raw = p.read_bytes()
     except OSError as exc:
         raise InputError(where, f"cannot be read ({exc.strerror})") from None
+    if size > MAX_CONFIG_BYTES:
+        raise InputError(where, f"{size:,} bytes; a config may be at most {MAX_CONFIG_BYTES:,}")
+    raw = read_bounded(p, where, MAX_CONFIG_BYTES)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(where, f"is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+    too_deep = (
+        f"tables and arrays nested more than {MAX_NESTING_DEPTH} levels deep; "
+        f"a config may nest at most {MAX_NESTING_DEPTH}"
+    )
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(where, f"TOML syntax error: {exc}") from None
+    except RecursionError:
+        raise InputError(where, too_deep) from None
+    if nesting_depth(data) > MAX_NESTING_DEPTH:
+        raise InputError(where, too_deep)
+    return data
+
+
+def nesting_depth(value: Any) -> int:
+    """How deep tables (dicts) and arrays (lists) nest in ``value``, without recursing.
+
+    >>> nesting_depth(1), nesting_depth({"a": 1}), nesting_depth({"a": [[1], {"b": []}]})
+    (0, 1, 4)
+    """
+    deepest = 0
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        depth += 1
+        deepest = max(deepest, depth)
+        stack.extend((child, depth) for child in children)
+    return deepest
 
 
 def build(model: type[M], data: Mapping[str, Any], where: str) -> M:

@@ -172,6 +172,8 @@ def _child(node: Any, part: str, kp: KeyPath, i: int, where: str, create: bool) 
             if not create:
                 raise InputError(_at(where, kp), f"no key {part!r} at {_prefix(kp, i)}")
             node[part] = {}
+        elif create and node[part] is None:
+            node[part] = {}  # an optional table left empty (a strategy without a cadence)
         return node[part]
     if isinstance(node, list):
         return node[_index(node, part, kp, i, where)]

@@ -14,6 +14,8 @@ from sim.config.base import NonNegative, Positive, Probability, StrictModel, che
 
 #: Largest number of leads one world may hold; refused before any memory is taken.
 MAX_LEADS_PER_WORLD = 20_000_000
+#: The longest outcome window, ten years: the world runs day by day to the last lead's end.
+MAX_WINDOW_DAYS = 3650.0
 #: Average month length in days (365.25 / 12).
 DAYS_PER_MONTH = 30.4375
 
@@ -44,8 +46,9 @@ class Source(StrictModel):
     name: str = Field(min_length=1, max_length=64)
     #: Share of all leads from this source; the sources' shares sum to 1.
     share: Probability
-    #: What the practice pays for one lead from this source.
-    cost_per_lead_usd: NonNegative = 20.0
+    #: What the practice pays for one lead from this source (none: the scenario's
+    #: `cost_per_lead_usd`, which every source inherits unless it says otherwise).
+    cost_per_lead_usd: NonNegative | None = None
     initial_stage: StageMix = StageMix()
     #: Intent multiplies a lead's own advance hazards; Gamma with mean 1 and this shape
     #: (larger = more alike). Heterogeneity is what lets scoring find the ready leads.
@@ -258,11 +261,13 @@ class Scenario(StrictModel):
     #: Months of lead arrivals simulated.
     months: int = Field(default=12, ge=1, le=1200)
     #: Days each lead is followed after it arrives (the outcome window).
-    window_days: Positive = 180.0
+    window_days: Positive = Field(default=180.0, le=MAX_WINDOW_DAYS)
     #: Expected leads a month, all sources together (Poisson arrivals).
     leads_per_month: NonNegative = 100.0
     #: Monthly multipliers of the arrival rate, repeated over the months; mean should be 1.
     seasonality: list[NonNegative] = Field(default_factory=lambda: [1.0])
+    #: What the practice pays for a lead, for every source that does not set its own.
+    cost_per_lead_usd: NonNegative = 20.0
     #: Hour of day the daily email batch goes out.
     send_hour: float = Field(default=10.0, ge=0.0, lt=24.0)
     #: Where leads come from (a list of [[sources]] tables).
@@ -302,6 +307,20 @@ class Scenario(StrictModel):
                 f"{expected:.3g} leads; one world holds at most {MAX_LEADS_PER_WORLD:,}"
             )
         return self
+
+    def lead_cost_usd(self, source: Source) -> float:
+        """What one lead of ``source`` costs: its own price, else the scenario's.
+
+        >>> s = Scenario.model_validate({"cost_per_lead_usd": 30, "journey": {
+        ...     st: {"advance_per_day": 0.1, "drop_per_day": 0.1, "lost_share": 0.5}
+        ...     for st in ("awareness", "consideration", "decision")},
+        ...     "sources": [{"name": "web", "share": 0.5},
+        ...                 {"name": "phone", "share": 0.5, "cost_per_lead_usd": 50}]})
+        >>> [s.lead_cost_usd(src) for src in s.sources]
+        [30.0, 50.0]
+        """
+        own = source.cost_per_lead_usd
+        return self.cost_per_lead_usd if own is None else own
 
     @property
     def total_days(self) -> float:

@@ -319,14 +319,23 @@ class ParameterSpace:
             new_st[n] = build(Strategy, data, f"{where} (strategy {n})")
         return new_s, new_st
 
-    def check(self, scenario: Scenario, strategies: Mapping[str, Strategy] | None = None) -> None:
+    def check(
+        self,
+        scenario: Scenario,
+        strategies: Mapping[str, Strategy] | None = None,
+        *,
+        jointly: bool = False,
+    ) -> None:
         """Refuse paths that name nothing and distributions that reach impossible values.
 
         Each parameter is checked against its field's type and bounds, then set alone to each
         end of its support on the base configs and validated (which catches rules between
         fields, such as close_hour after open_hour, and list items named in the path).
+        ``jointly`` sets the other parameters to their medians meanwhile: a search space may
+        build what its base lacks (a cadence for a strategy without email) only as a whole.
         """
         strategies = dict(strategies or {})
+        middle = self.point(np.full(self.dims, 0.5)) if jointly else {}
         for i, p in enumerate(self.parameters):
             at = f"{self.where}: parameter[{i}] ({p.name})"
             for path in p.paths:
@@ -340,7 +349,7 @@ class ParameterSpace:
                 _check_kind(p, spec, at)
             for value in p.distribution.extremes():
                 try:
-                    self.apply({p.name: _plain(value)}, scenario, strategies, at)
+                    self.apply(middle | {p.name: _plain(value)}, scenario, strategies, at)
                 except InputError as exc:
                     raise InputError(
                         at, f"{p.distribution} reaches {_plain(value)!r}: {exc.problem}"

@@ -37,7 +37,13 @@ def as_arm(name: str, value: Strategy | ArmSpec) -> ArmSpec:
         return value if value.name == name else ArmSpec(name, *_rest(value))
     if isinstance(value, Strategy):
         return ArmSpec(name, value.model_copy(update={"name": name}))
-    raise TypeError(f"arm {name!r}: expected a Strategy or ArmSpec, got {type(value).__name__}")
+    hint = ""
+    if isinstance(value, (str, bytes)) or hasattr(value, "__fspath__"):
+        hint = " - load the file first: sim.load_strategy(path)"
+    raise TypeError(
+        f"Experiment(arms=...): arm {name!r}: expected a Strategy or ArmSpec, got "
+        f"{type(value).__name__}{hint}"
+    )
 
 
 def _rest(a: ArmSpec) -> tuple:

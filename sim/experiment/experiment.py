@@ -28,6 +28,7 @@ from sim.experiment.arms import ArmSpec, as_arm
 from sim.experiment.executors import run_tasks
 from sim.experiment.replication import (
     REPLICATION_COLUMNS,
+    SOURCE_REPLICATION_COLUMNS,
     ReplicationTask,
     merge_curves,
     merge_desks,
@@ -50,7 +51,24 @@ def pool_pairs(parts) -> dict[str, PairedStats]:
 
 @dataclass
 class ExperimentResult:
-    """What an experiment returns."""
+    """What an experiment returns.
+
+    Attributes:
+        control: the control arm.
+        design: ``"paired"`` or ``"split"``.
+        per_replication: one row per arm and replication (``replications.csv``).
+        curves: pooled daily event counts and funnel counts per arm (``curves.json``).
+        leads: every replication's per-lead table, if the experiment kept them.
+        alpha: 1 - confidence level of the intervals.
+        adjust: p-value adjustment over the comparisons with the control.
+        sweep: ``{"parameter": name, "values": {arm: value}}`` for a sweep.
+        stats: pooled per-arm sufficient statistics (the per-lead analysis).
+        pairs: pooled paired statistics per arm vs the control (paired design).
+        weights: allocation weight per arm.
+        sales_desk: the sales desk by hour of the week, summed over replications.
+        per_source_replication: :attr:`per_replication` for each lead source (a ``source``
+            column first), for :meth:`summary` ``(by="source")``.
+    """
 
     control: str
     design: str
@@ -66,6 +84,7 @@ class ExperimentResult:
     #: The sales desk by hour of the week, summed over replications
     #: (:func:`sim.experiment.replication.merge_desks`).
     sales_desk: dict[str, Any] = field(default_factory=dict)
+    per_source_replication: pd.DataFrame | None = None
 
     def pooled(self, **options: Any) -> Comparison:
         """The pooled per-lead analysis: every lead of every replication as one sample.
@@ -86,8 +105,23 @@ class ExperimentResult:
         options.setdefault("expected_weights", self.weights or None)
         return compare_arms(self.stats, self.control, **options)
 
-    def summary(self, alpha: float | None = None, adjust: str | None = None) -> pd.DataFrame:
-        """Each arm vs the control, in the analysis vocabulary (one row per arm)."""
+    def summary(
+        self, alpha: float | None = None, adjust: str | None = None, *, by: str | None = None
+    ) -> pd.DataFrame:
+        """Each arm vs the control, in the analysis vocabulary (one row per arm).
+
+        Args:
+            alpha: 1 - confidence level (default the experiment's).
+            adjust: p-value adjustment, ``"holm"``, ``"bh"`` or ``"none"`` (default the
+                experiment's); with ``by``, within each group.
+            by: ``"source"``: one row per lead source and arm, a ``source`` column first,
+                each source's leads compared arm by arm across replications.
+
+        Raises:
+            ValueError: ``by`` is not ``None`` or ``"source"``.
+        """
+        if by is not None:
+            return self._summary_by(by, alpha or self.alpha, adjust or self.adjust)
         out = summarize_replications(
             self.per_replication,
             self.control,
@@ -99,6 +133,22 @@ class ExperimentResult:
             out["sweep_parameter"] = self.sweep["parameter"]
             out["sweep_value"] = out["arm"].map(self.sweep["values"])
         return out
+
+    def _summary_by(self, by: str, alpha: float, adjust: str) -> pd.DataFrame:
+        if by != "source":
+            raise ValueError(f"summary(by={by!r}): use by=None (per arm) or by='source'")
+        table = self.per_source_replication
+        if table is None or table.empty:
+            raise ValueError("summary(by='source'): this result has no per-source replications")
+        arms = list(dict.fromkeys(self.per_replication["arm"]))
+        frames = []
+        for source, g in table.groupby("source", sort=False):
+            part = summarize_replications(
+                g.drop(columns="source"), self.control, alpha=alpha, adjust=adjust, arms=arms
+            )
+            part.insert(0, "source", source)
+            frames.append(part)
+        return pd.concat(frames, ignore_index=True)
 
     def to_markdown(self) -> str:
         """The summary as a terminal-friendly markdown table."""
@@ -112,13 +162,32 @@ class Experiment:
     """Arms compared under a design, over independent replications.
 
     Args:
-        scenario: the world.
-        arms: name -> Strategy (or :class:`ArmSpec` for weights and overrides).
-        control: the arm every other arm is compared with.
-        design: ``"paired"`` (common random numbers) or ``"split"`` (one shared world).
-        replications: independent replications R.
-        seed: root seed; replication r uses ``SeedSequence(seed, spawn_key=(r,))``.
-        keep_leads: keep the per-lead table of every replication.
+        scenario: the world (a :class:`~sim.config.Scenario`, e.g. from
+            :func:`sim.load_scenario`).
+        arms: a mapping ``{name: Strategy}``, or ``{name: ArmSpec}`` for allocation weights
+            and per-arm scenario overrides. The name labels the arm in every table.
+        control: the arm every other arm is compared with (one of ``arms``).
+        design: ``"paired"`` (every arm replays the same leads with the same random numbers:
+            common random numbers, tight intervals) or ``"split"`` (one shared world whose
+            leads are randomised to the arms by weight, sales desk shared: a practice's own
+            A/B test).
+        replications: independent replications R (>= 1); intervals are Student's t across
+            them.
+        seed: root seed; replication r uses ``SeedSequence(seed, spawn_key=(r,))``, so the
+            same seed gives the same numbers whatever runs the replications.
+        keep_leads: keep the per-lead table of every replication (``result.leads``).
+        alpha: 1 - confidence level of every interval (0.05: 95% intervals).
+        adjust: how p-values are adjusted for comparing several arms with the same control:
+            ``"holm"`` (family-wise error), ``"bh"`` (false discovery rate) or ``"none"``.
+        sweep: for a sweep, ``{"parameter": name, "values": {arm: value}}``: the summary then
+            carries ``sweep_parameter`` and ``sweep_value`` columns (the report draws lift and
+            cost per patient against the value). Suites fill it from their ``[sweep]``.
+
+    Raises:
+        TypeError: ``scenario`` is not a Scenario, or ``arms`` is not a mapping of names to
+            Strategy or ArmSpec (a list of strategies, say).
+        ValueError: no arms, the control is not an arm, an unknown design, replications < 1,
+            or scenario overrides in the split design.
     """
 
     scenario: Scenario
@@ -133,6 +202,19 @@ class Experiment:
     sweep: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        if not isinstance(self.scenario, Scenario):
+            raise TypeError(
+                f"Experiment(scenario=...): expected a Scenario (sim.load_scenario(path)), got "
+                f"{type(self.scenario).__name__}"
+            )
+        if not isinstance(self.arms, Mapping):
+            hint = ""
+            if isinstance(self.arms, (list, tuple)):
+                hint = " - for a list of strategies, use {s.name: s for s in strategies}"
+            raise TypeError(
+                "Experiment(arms=...): expected a mapping {name: Strategy or ArmSpec}, got "
+                f"{type(self.arms).__name__}{hint}"
+            )
         self.arm_specs = tuple(as_arm(name, value) for name, value in self.arms.items())
         names = [a.name for a in self.arm_specs]
         if len(names) < 1:
@@ -189,6 +271,12 @@ class Experiment:
         ordered = [results[r] for r in range(self.replications)]
         rows = [row for res in ordered for row in res["rows"]]
         reps = pd.DataFrame(rows, columns=list(REPLICATION_COLUMNS))
+        per_source = None
+        if all("source_rows" in res for res in ordered):
+            per_source = pd.DataFrame(
+                [row for res in ordered for row in res["source_rows"]],
+                columns=list(SOURCE_REPLICATION_COLUMNS),
+            )
         leads = None
         if self.keep_leads and all("leads" in res for res in ordered):
             leads = pd.concat([res["leads"] for res in ordered], ignore_index=True)
@@ -210,4 +298,5 @@ class Experiment:
             pairs=pairs,
             weights={a.name: a.weight for a in self.arm_specs},
             sales_desk=merge_desks([res.get("desk") for res in ordered]),
+            per_source_replication=per_source,
         )

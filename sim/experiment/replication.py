@@ -7,6 +7,7 @@ so it can run in any process or on any Dask worker and give the same bytes.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +17,9 @@ import pandas as pd
 
 from sim.analysis.paired import PairedStats
 from sim.analysis.sufficient import group_arm_stats
+from sim.analysis.value import patient_values
 from sim.config import Scenario
+from sim.config.scenario import PatientValue
 from sim.experiment.arms import ArmSpec
 from sim.world.model import Arm, simulate
 
@@ -32,6 +35,8 @@ REPLICATION_COLUMNS = (
     "unsubscribed",
     "complained",
     "emails_sent",
+    "sales_ready",
+    "handoffs",
     "cost_acquisition_usd",
     "cost_email_usd",
     "cost_sales_usd",
@@ -41,7 +46,12 @@ REPLICATION_COLUMNS = (
     "cost_per_conversion_usd",
     "abs_lift",
     "rel_lift",
+    "revenue_usd",
+    "net_benefit_usd",
 )
+
+#: Per-replication columns for each lead source.
+SOURCE_REPLICATION_COLUMNS = ("source", *REPLICATION_COLUMNS)
 
 #: The key of the one sales desk a split world's arms share.
 SHARED_DESK = "all arms (shared desk)"
@@ -75,6 +85,7 @@ def replication_seed(seed: int, replication: int) -> np.random.SeedSequence:
 
 def run_replication(task: ReplicationTask) -> dict[str, Any]:
     """Run one replication and return its per-arm rows, curves and (optionally) leads."""
+    started = time.perf_counter()
     ss = replication_seed(task.seed, task.replication)
     if task.design == "paired":
         # Every arm replays the same leads with the same draws (common random numbers).
@@ -95,7 +106,9 @@ def run_replication(task: ReplicationTask) -> dict[str, Any]:
         desk = {"shared": True, "desks": {SHARED_DESK: world.sales_desk}}
     else:  # pragma: no cover - validated by the suite loader
         raise ValueError(f"unknown design {task.design!r}")
-    rows = arm_rows(leads, [a.name for a in task.arms], task.control, task.replication)
+    rows = arm_rows(
+        leads, [a.name for a in task.arms], task.control, task.replication, task.scenario.value
+    )
     names = [a.name for a in task.arms]
     out: dict[str, Any] = {
         "replication": task.replication,
@@ -103,19 +116,41 @@ def run_replication(task: ReplicationTask) -> dict[str, Any]:
         "curves": arm_curves(leads, names, task.scenario.window_days),
         "stats": arm_stats(leads, names),
         "desk": desk,
+        "source_rows": source_rows(
+            leads,
+            names,
+            task.control,
+            task.replication,
+            # The scenario's sources first, then any an arm's overrides added.
+            list(dict.fromkeys([*(src.name for src in task.scenario.sources), *leads["source"]])),
+        ),
     }
     if task.design == "paired":
         out["pairs"] = paired_stats(leads, names, task.control)
     if task.keep_leads:
         leads.insert(0, "replication", task.replication)
         out["leads"] = leads
+    # Compute time, for the manifest (a resumed run reports it apart from its wall time);
+    # never part of a table, so outputs stay byte-identical.
+    out["seconds"] = time.perf_counter() - started
     return out
 
 
 def arm_rows(
-    leads: pd.DataFrame, arms: Sequence[str], control: str, replication: int
+    leads: pd.DataFrame,
+    arms: Sequence[str],
+    control: str,
+    replication: int,
+    value: PatientValue | None = None,
 ) -> list[dict[str, Any]]:
-    """Per-arm metrics of one replication, with the within-replication lift vs control."""
+    """Per-arm metrics of one replication, with the within-replication lift vs control.
+
+    ``sales_ready`` counts leads that reached the decision stage (whoever noticed);
+    ``handoffs`` those the strategy scored decision-ready and passed to sales. Revenue and net
+    benefit value each patient at ``value`` (the scenario's ``[value]``; its defaults if
+    None).
+    """
+    value = value or PatientValue()
     rows = []
     groups = dict(tuple(leads.groupby("arm", sort=False)))
     for name in arms:
@@ -130,12 +165,17 @@ def arm_rows(
         row["unsubscribed"] = int(g["unsubscribed"].sum()) if n else 0
         row["complained"] = int(g["complained"].sum()) if n else 0
         row["emails_sent"] = int(g["emails_sent"].sum()) if n else 0
+        row["sales_ready"] = int((g["max_stage"] == "decision").sum()) if n else 0
+        row["handoffs"] = int(g["handed_off"].sum()) if n else 0
         for col in _SUMS:
             row[col] = float(g[col].sum()) if n else 0.0
         row["marketing_cost_per_conversion_usd"] = (
             row["cost_acquisition_usd"] / conv if conv else math.nan
         )
         row["cost_per_conversion_usd"] = row["cost_total_usd"] / conv if conv else math.nan
+        row["revenue_usd"], row["net_benefit_usd"] = patient_values(
+            conv, row["cost_total_usd"], value.patient_value_usd, value.lifetime_revenue_usd
+        )
         rows.append(row)
     base = next(r for r in rows if r["arm"] == control)
     for row in rows:
@@ -143,6 +183,22 @@ def arm_rows(
         row["abs_lift"] = t - c
         row["rel_lift"] = t / c - 1.0 if c else math.nan
     return rows
+
+
+def source_rows(
+    leads: pd.DataFrame,
+    arms: Sequence[str],
+    control: str,
+    replication: int,
+    sources: Sequence[str],
+) -> list[dict[str, Any]]:
+    """:func:`arm_rows` for the leads of each source (every source, even without leads)."""
+    out = []
+    by_source = dict(tuple(leads.groupby("source", sort=False)))
+    for source in sources:
+        g = by_source.get(source, leads.iloc[0:0])
+        out += [{"source": source, **row} for row in arm_rows(g, arms, control, replication)]
+    return out
 
 
 def arm_stats(leads: pd.DataFrame, arms: Sequence[str]) -> dict[str, dict[str, Any]]:

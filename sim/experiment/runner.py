@@ -139,16 +139,21 @@ def run_suite(
     if progress is not None:
         progress(finished, total)
 
+    computed: dict[int, float | None] = {}
+
     def checkpoint(r: int, res: dict[str, Any]) -> None:
         nonlocal finished
+        computed[r] = res.get("seconds")
         store.save_replication(r, res, run_hash)
         finished += 1
         if progress is not None:
             progress(finished, total)
 
+    reused = {r: res.get("seconds") for r, res in done.items()}
     result = exp.run(
         workers, executor=executor, scheduler=scheduler, done=done, on_result=checkpoint
     )
+    compute = {**reused, **computed}
     summary = result.summary()
     outcomes = [evaluate(e, summary) for e in suite.config.expect]
 
@@ -167,6 +172,9 @@ def run_suite(
     if result.sales_desk:
         store.write_json("sales_desk.json", result.sales_desk)
         outputs.append("sales_desk.json")
+    if result.per_source_replication is not None:
+        store.write_csv("summary_by_source.csv", result.summary(by="source"))
+        outputs.append("summary_by_source.csv")
     store.write_json("expectations.json", to_jsonable([o._asdict() for o in outcomes]))
     # The pooled per-lead analysis beside the across-replication summary.
     store.write_json("pooled.json", to_jsonable(result.pooled().to_dict()))
@@ -209,6 +217,11 @@ def run_suite(
         "git_commit": git_commit(),
         "started_utc": started_utc,
         "seconds": round(time.perf_counter() - started, 3),
+        # Honest timings on --resume: the wall time above is this invocation's; the
+        # replications' own compute time is summed over all of them, reused ones included.
+        "compute_seconds": _total(compute.values()),
+        "compute_seconds_reused": _total(reused.values()),
+        "compute_seconds_this_run": _total(v for r, v in compute.items() if r not in reused),
         "all_expectations_held": all(o.held for o in outcomes),
     }
     # The manifest first without the report, so the report can show it; then again with
@@ -223,6 +236,14 @@ def run_suite(
             manifest["outputs"] = store.hashes(outputs)
             store.write_json("manifest.json", to_jsonable(manifest))
     return SuiteRun(suite, store.dir, result, summary, outcomes, len(done), report_path)
+
+
+def _total(seconds) -> float | None:
+    """The sum of known compute times (``None`` when a checkpoint predates the record)."""
+    values = list(seconds)
+    if not values or any(v is None for v in values):
+        return None if values else 0.0
+    return round(float(sum(values)), 3)
 
 
 def build_report_if_available(run_dir: Path) -> Path | None:

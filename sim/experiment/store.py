@@ -24,7 +24,7 @@ from sim.experiment.atomic import TEMP_PREFIX, atomic_write_text, atomic_write_w
 
 SCHEMA = 2
 #: What a replication checkpoint keeps (besides its per-lead parquet).
-CHECKPOINT_KEYS = ("rows", "curves", "stats", "pairs", "desk")
+CHECKPOINT_KEYS = ("rows", "curves", "stats", "pairs", "desk", "source_rows", "seconds")
 
 
 def config_hash(resolved: dict[str, Any]) -> str:

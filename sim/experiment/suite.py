@@ -8,6 +8,7 @@ the suite file.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -16,6 +17,7 @@ from pydantic import Field, model_validator
 from sim.config import Strategy, load_scenario, load_strategy
 from sim.config.base import StrictModel
 from sim.config.loading import build, read_toml
+from sim.config.paths import KeyPath
 from sim.errors import InputError
 from sim.experiment.arms import ArmSpec
 from sim.experiment.expectations import Expect
@@ -91,9 +93,14 @@ class SuiteConfig(StrictModel):
 
 
 class Suite:
-    """A loaded suite: its config, resolved scenario and arms."""
+    """A loaded suite: its config, resolved scenario and arms.
 
-    def __init__(self, path: str | Path):
+    ``sets`` are ``--set`` assignments, ``(KeyPath, value)`` pairs applied over the suite's
+    own overrides: scenario paths to the suite's scenario, ``strategy:`` paths to every arm,
+    ``strategy[NAME]:`` to the arm called NAME.
+    """
+
+    def __init__(self, path: str | Path, sets: Sequence[tuple[KeyPath, Any]] = ()):
         self.path = Path(path)
         where = str(path)
         data = read_toml(self.path)
@@ -101,11 +108,20 @@ class Suite:
         c = self.config
         base = self.path.parent
         self.scenario_file = self._file(base, c.scenario, "scenario")
-        self.scenario = load_scenario(self.scenario_file, c.scenario_overrides or None)
+        scenario_sets = {p.dotted: v for p, v in sets if p.target == "scenario"}
+        self.scenario = load_scenario(
+            self.scenario_file, {**c.scenario_overrides, **scenario_sets} or None
+        )
+
+        def strategy_sets(name: str) -> dict[str, Any]:
+            return {p.dotted: v for p, v in sets if p.applies_to(name)}
+
         self.arms: list[ArmSpec] = []
         for i, a in enumerate(c.arms):
             f = self._file(base, a.strategy, f"arms[{i}].strategy")
-            strat = self._strategy(f, a.overrides, f"arms[{i}].overrides")
+            strat = self._strategy(
+                f, {**a.overrides, **strategy_sets(a.name)}, f"arms[{i}].overrides"
+            )
             strat = strat.model_copy(update={"name": a.name})
             spec = ArmSpec(a.name, strat, a.weight, a.scenario_overrides, str(f))
             self._check_overrides(spec, f"arms[{i}].scenario_overrides")
@@ -116,13 +132,16 @@ class Suite:
             for name, value in zip(c.sweep_names(), c.sweep.values, strict=True):
                 param = c.sweep.parameter
                 if param.startswith("scenario."):
-                    strat = load_strategy(f).model_copy(update={"name": name})
+                    strat = self._strategy(f, strategy_sets(name), "sweep.strategy")
+                    strat = strat.model_copy(update={"name": name})
                     spec = ArmSpec(
                         name, strat, 1.0, {param[len("scenario.") :]: value}, str(f), value
                     )
                     self._check_overrides(spec, "sweep.parameter")
                 else:
-                    strat = self._strategy(f, {param: value}, "sweep.parameter")
+                    strat = self._strategy(
+                        f, {**strategy_sets(name), param: value}, "sweep.parameter"
+                    )
                     strat = strat.model_copy(update={"name": name})
                     spec = ArmSpec(name, strat, 1.0, {}, str(f), value)
                 self.arms.append(spec)
@@ -171,9 +190,9 @@ class Suite:
         return {"parameter": s.label or s.parameter, "values": dict(self.sweep_values)}
 
 
-def load_suite(path: str | Path) -> Suite:
+def load_suite(path: str | Path, sets: Sequence[tuple[KeyPath, Any]] = ()) -> Suite:
     """Load and validate a suite file (raises :class:`InputError` on bad input)."""
-    return Suite(path)
+    return Suite(path, sets)
 
 
 def safe_name(name: str) -> bool:

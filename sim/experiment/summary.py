@@ -20,6 +20,8 @@ from scipy import stats
 
 from sim.analysis.comparison import VOCABULARY
 from sim.analysis.multiple import adjust_p_values
+from sim.analysis.value import NEEDED as VALUE_NEEDED
+from sim.analysis.value import VALUE_COLUMNS, value_summary
 
 #: The summary columns: the analysis vocabulary, then the extras a suite reports.
 SUMMARY_COLUMNS = (
@@ -40,6 +42,7 @@ SUMMARY_COLUMNS = (
     "note",
     "sweep_parameter",
     "sweep_value",
+    *VALUE_COLUMNS,
 )
 
 
@@ -200,9 +203,13 @@ def summarize_replications(
         out[list(cols)] = out[list(cols)].clip(lower=lower, upper=upper)
     p = out["p_value"].to_numpy(float)
     out["p_value_adjusted"] = p if adjust == "none" else adjust_p_values(p, adjust)
+    if all(c in reps for c in VALUE_NEEDED):
+        # Revenue, net benefit, ROI, break-even, sales-ready leads (sim.analysis.value).
+        value = value_summary(reps, control, alpha=alpha, arms=arms)
+        out = out.merge(value, on="arm", how="left", sort=False)
     for col in SUMMARY_COLUMNS:
         if col not in out:
-            out[col] = math.nan if col != "sweep_parameter" else ""
+            out[col] = math.nan if col not in ("sweep_parameter", "value_note") else ""
     return out[list(SUMMARY_COLUMNS)]
 
 

@@ -83,3 +83,60 @@ def summary_markdown(summary: pd.DataFrame, columns: Sequence[str] | None = None
     if columns:
         view = view[list(columns)]
     return markdown_table(view)
+
+
+class _SignedUSD:
+    """Formats like ``"{:+,.0f}"`` with the dollar sign after the sign: ``+$1,200``."""
+
+    def format(self, v: float) -> str:
+        return f"{'-' if v < 0 else '+'}${abs(v):,.0f}"
+
+
+def value_markdown(summary: pd.DataFrame) -> str:
+    """Sales-ready leads and what the patients are worth, per arm, with intervals.
+
+    Empty when the summary has no value columns (replications from an older run).
+    """
+    if "net_benefit_usd" not in summary or summary["net_benefit_usd"].isna().all():
+        return ""
+    view = pd.DataFrame({"arm": summary["arm"]})
+    view["sales-ready"] = _interval(
+        summary,
+        "sales_ready_rate",
+        "sales_ready_rate_ci_lower",
+        "sales_ready_rate_ci_upper",
+        "{:.1%}",
+    )
+    view["sales-ready lift"] = _interval(
+        summary,
+        "sales_ready_rel_lift",
+        "sales_ready_rel_lift_ci_lower",
+        "sales_ready_rel_lift_ci_upper",
+        "{:+.0%}",
+    )
+    view["marketing $/sales-ready"] = _interval(
+        summary,
+        "marketing_cost_per_sales_ready_usd",
+        "marketing_cost_per_sales_ready_ci_lower",
+        "marketing_cost_per_sales_ready_ci_upper",
+        "${:,.0f}",
+    )
+    view["net benefit"] = _interval(
+        summary, "net_benefit_usd", "net_benefit_ci_lower", "net_benefit_ci_upper", "${:,.0f}"
+    )
+    view["vs control"] = _interval(
+        summary,
+        "inc_net_benefit_usd",
+        "inc_net_benefit_ci_lower",
+        "inc_net_benefit_ci_upper",
+        _SignedUSD(),
+    )
+    view["ROI"] = _interval(summary, "roi", "roi_ci_lower", "roi_ci_upper", "{:+.0%}")
+    view["break-even $/patient"] = _interval(
+        summary,
+        "break_even_value_usd",
+        "break_even_ci_lower",
+        "break_even_ci_upper",
+        "${:,.0f}",
+    )
+    return markdown_table(view)

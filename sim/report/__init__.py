@@ -12,6 +12,7 @@ from sim.report.cost import cost_breakdown_figure, cost_per_patient_figure
 from sim.report.funnel import funnel_figure
 from sim.report.html import build_report, render_report, report_figures
 from sim.report.lift import lift_forest_figure
+from sim.report.notebook import OfflineNotebookRenderer, use_notebook_renderer
 from sim.report.png import image_stats, read_png
 from sim.report.power import power_curve_figure
 from sim.report.run_folder import RunFolder, load_run
@@ -26,6 +27,7 @@ from sim.report.timeline import (
 
 __all__ = [
     "BrowserNotFound",
+    "OfflineNotebookRenderer",
     "PageCheck",
     "RunFolder",
     "arm_colors",
@@ -48,4 +50,5 @@ __all__ = [
     "report_figures",
     "save_png",
     "sweep_figure",
+    "use_notebook_renderer",
 ]

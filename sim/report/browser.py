@@ -200,6 +200,7 @@ class _DomReader(HTMLParser):
         self.body: dict[str, str] = {}
         self.stack: list[tuple[str, int | None]] = []  # (tag, index of the plot it opens)
         self.plots: list[int] = []  # main-svg count per plot container
+        self.traces: list[int] = []  # drawn data traces per plot container
         self.errors: list[str] = []
         self._in_errors = self._in_item = False
         self._item: list[str] = []
@@ -210,13 +211,18 @@ class _DomReader(HTMLParser):
         if tag == "body":
             self.body = a
         opened = None
+        inside = [i for _, i in self.stack if i is not None]
         if "js-plotly-plot" in classes:
             self.plots.append(0)
+            self.traces.append(0)
             opened = len(self.plots) - 1
         elif tag == "svg" and "main-svg" in classes:
-            inside = [i for _, i in self.stack if i is not None]
             if inside:
                 self.plots[inside[-1]] += 1
+        elif tag == "g" and inside and ("trace" in classes or "hm" in classes):
+            # plotly draws each scatter, bar or box trace as <g class="trace ...">, a
+            # heatmap as <g class="hm">: the data, not just the axes.
+            self.traces[inside[-1]] += 1
         if tag == "ul" and a.get("id") == "js-errors":
             self._in_errors = True
         if tag == "li" and self._in_errors:
@@ -267,6 +273,22 @@ def inspect_dom(dom: str) -> PageCheck:
         main_svgs=sum(reader.plots),
         errors=tuple(reader.errors),
     )
+
+
+def plot_traces(dom: str) -> list[int]:
+    """Drawn data traces in each plotly plot of a dumped DOM, in page order.
+
+    A figure that drew its axes but no data has 0.
+
+    >>> drawn = '<svg class="main-svg"><g class="trace bars"></g></svg>'
+    >>> plot_traces(f'<div class="js-plotly-plot">{drawn}</div>'
+    ...             '<div class="js-plotly-plot"><svg class="main-svg"></svg></div>')
+    [1, 0]
+    """
+    reader = _DomReader()
+    reader.feed(dom)
+    reader.close()
+    return list(reader.traces)
 
 
 def check_page(html_path: str | Path, **kwargs) -> PageCheck:

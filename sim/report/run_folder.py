@@ -19,7 +19,7 @@ import pandas as pd
 from sim.errors import InputError
 
 #: Text columns of the tables; every other column is read as a number.
-TEXT_COLUMNS = ("arm", "control", "method", "note", "sweep_parameter")
+TEXT_COLUMNS = ("arm", "control", "method", "note", "sweep_parameter", "value_note")
 #: Columns ``summary.csv`` must have.
 SUMMARY_REQUIRED = ("arm", "n", "conversions", "conversion_rate")
 #: Columns ``replications.csv`` must have.

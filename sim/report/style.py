@@ -1,12 +1,15 @@
 """Colours, number formats and the base layout every figure shares.
 
-Arms keep one colour across all figures of a report: the control is grey and the others take
-the Okabe-Ito palette (distinguishable with the common colour-vision deficiencies) in the
-order they are listed.
+An arm keeps its colour across figures *and across reports*: the control is grey, and every
+other arm's name is hashed into the palette (Okabe-Ito, distinguishable with the common
+colour-vision deficiencies, and three of Tol's colours). Two arms of one report whose names
+hash to the same colour are told apart by taking the next free colour, in name order, so
+colours stay distinct up to 12 arms and each name keeps its own colour whenever it can.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -14,28 +17,41 @@ from typing import Any
 import plotly.graph_objects as go
 
 CONTROL_COLOR = "#555555"
-#: Okabe and Ito (2008), without black and yellow (too dark / too pale on white).
+#: Okabe and Ito (2008) without black and yellow (too dark / too pale on white), then Tol's
+#: muted scheme for more arms.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#999933",
-           "#882255", "#44AA99", "#AA4499")  # fmt: skip
+           "#882255", "#44AA99", "#AA4499", "#332288", "#117733")  # fmt: skip
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
 DASH = "\u2014"
 
 
-def arm_colors(arms: Iterable[str], control: str | None = None) -> dict[str, str]:
-    """One colour per arm, the control in grey.
+def color_slot(name: str) -> int:
+    """The palette index a name prefers: a hash of the name, the same in every report.
 
-    >>> arm_colors(["base", "b", "c"], control="base")
-    {'base': '#555555', 'b': '#0072B2', 'c': '#E69F00'}
+    >>> color_slot("stage_nurture") == color_slot("stage_nurture")
+    True
     """
-    out: dict[str, str] = {}
-    i = 0
-    for arm in dict.fromkeys(arms):
-        if arm == control:
-            out[arm] = CONTROL_COLOR
-        else:
-            out[arm] = PALETTE[i % len(PALETTE)]
-            i += 1
-    return out
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "big") % len(PALETTE)
+
+
+def arm_colors(arms: Iterable[str], control: str | None = None) -> dict[str, str]:
+    """One colour per arm from its name, the control in grey; distinct up to 12 other arms.
+
+    >>> c = arm_colors(["base", "b", "c"], control="base")
+    >>> c["base"], c["b"] == arm_colors(["b", "zz", "c"])["b"], len(set(c.values()))
+    ('#555555', True, 3)
+    """
+    arms = list(dict.fromkeys(arms))
+    out: dict[str, str] = {a: CONTROL_COLOR for a in arms if a == control}
+    taken: set[int] = set()
+    for arm in sorted(a for a in arms if a != control):
+        slot = color_slot(arm)
+        if len(taken) < len(PALETTE):
+            while slot in taken:  # the next free colour: distinct within the report
+                slot = (slot + 1) % len(PALETTE)
+        taken.add(slot)
+        out[arm] = PALETTE[slot]
+    return {a: out[a] for a in arms}
 
 
 def pick_colors(
@@ -93,17 +109,32 @@ def pp(x: Any, digits: int = 1) -> str:
     return f"{100 * float(x):+.{digits}f} pp" if is_number(x) else DASH
 
 
-def usd(x: Any) -> str:
-    """Dollars: cents below $100, whole dollars above.
+def usd(x: Any, digits: int | None = None) -> str:
+    """Dollars with ``digits`` decimals (default: cents below $100, whole dollars above).
 
-    >>> usd(1234.567), usd(12.345), usd(None)
-    ('$1,235', '$12.35', '—')
+    A report formats each quantity with one number of decimals (:func:`usd_digits`), so an
+    interval never reads "$97.88 to $106".
+
+    >>> usd(1234.567), usd(12.345), usd(None), usd(97.88, 0), usd(5, 2)
+    ('$1,235', '$12.35', '—', '$98', '$5.00')
     """
     if not is_number(x):
         return DASH
     v = float(x)
     sign = "-" if v < 0 else ""
-    return f"{sign}${abs(v):,.2f}" if abs(v) < 100 else f"{sign}${abs(v):,.0f}"
+    if digits is None:
+        digits = 2 if abs(v) < 100 else 0
+    return f"{sign}${abs(v):,.{digits}f}"
+
+
+def usd_digits(values: Iterable[Any]) -> int:
+    """Decimals for one dollar quantity: whole dollars when any value reaches $100, else cents.
+
+    >>> usd_digits([97.88, 106.2]), usd_digits([3.2, 12.5]), usd_digits([float("nan")])
+    (0, 2, 2)
+    """
+    finite = [abs(float(v)) for v in values if is_number(v)]
+    return 0 if finite and max(finite) >= 100 else 2
 
 
 def p_value(x: Any) -> str:
@@ -187,7 +218,7 @@ def label(metric: str) -> str:
     """
     known = {
         "conversion_rate": "Conversion rate (patients / leads)",
-        "abs_lift": "Absolute lift",
+        "abs_lift": "Absolute lift (pp)",
         "rel_lift": "Relative lift",
         "cost_per_conversion_usd": "Cost per patient (fully loaded)",
         "marketing_cost_per_conversion_usd": "Marketing cost per patient",
@@ -196,6 +227,16 @@ def label(metric: str) -> str:
         "unsubscribe_rate": "Unsubscribe rate",
         "complaint_rate": "Complaint rate",
         "emails_per_lead": "Emails per lead",
+        "cost_per_conversion": "Cost per patient (fully loaded)",
+        "marketing_cost_per_conversion": "Marketing cost per patient",
+        "cost_acquisition_per_conversion_usd": "Acquisition cost per patient",
+        "cost_email_per_conversion_usd": "Email cost per patient",
+        "cost_sales_per_conversion_usd": "Sales cost per patient",
+        "cost_fixed_per_conversion_usd": "Fixed cost per patient",
+        "conversions": "Patients",
+        "n": "Leads",
+        "p_value": "p-value",
+        "p_value_adjusted": "Adjusted p-value",
         "n_per_arm": "Leads per arm",
         "months": "Months of leads",
         "power": "Power",

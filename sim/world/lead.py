@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import math
 
+from sim.world.events import ATTENDED, NO_SHOW
+from sim.world.events import BOOKED as BOOKED_EVENT
 from sim.world.params import WorldParams
 from sim.world.streams import Draws
 
@@ -56,6 +58,7 @@ class Lead:
         "initial_stage",
         "intent",
         "last_send",
+        "log",
         "lost_t",
         "max_stage",
         "next_due",
@@ -111,6 +114,7 @@ class Lead:
         self.last_send = -INF
         self.vol = 0.0
         self.vol_t = arrived
+        self.log = None  # an EventLog when the world records its CRM export
         self.draw_next(arrived, p)
 
     # -- the natural journey -------------------------------------------------------------
@@ -171,6 +175,8 @@ class Lead:
                     self.convert_t = now
                 else:  # a no-show goes cold at decision
                     self.state = DORMANT
+                if self.log is not None:
+                    self.log.add(self, now, ATTENDED if self.state == PATIENT else NO_SHOW)
             self.draw_next(now, p)
 
     # -- changes caused by the world or the strategy --------------------------------------
@@ -185,6 +191,8 @@ class Lead:
         self.stage = self.max_stage = DECISION
         if t < self.booked_t:
             self.booked_t = t
+        if self.log is not None:
+            self.log.add(self, t, BOOKED_EVENT)
         lag = p.appt_min
         if p.appt_extra > 0.0:
             lag -= p.appt_extra * math.log1p(-self.dj.next())

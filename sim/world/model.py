@@ -21,6 +21,7 @@ from sim.config.scenario import DAYS_PER_MONTH, Scenario
 from sim.config.strategy import Strategy
 from sim.world import email as mail
 from sim.world.arrivals import draw_arrivals, draw_traits
+from sim.world.events import HANDOFF, EventLog
 from sim.world.lead import BOOKED, INF, Lead
 from sim.world.params import arm_params, world_params
 from sim.world.sales import SalesTeam
@@ -45,6 +46,8 @@ class WorldResult:
     totals: dict[str, float | int | str] = field(default_factory=dict)
     #: The sales desk by hour of the week while leads arrive (:meth:`SalesTeam.desk_record`).
     sales_desk: dict[str, list[float]] = field(default_factory=dict)
+    #: With ``events=True``: the CRM export's (leads, events) tables (:mod:`sim.world.events`).
+    crm: tuple[pd.DataFrame, pd.DataFrame] | None = None
 
 
 def simulate(
@@ -53,6 +56,7 @@ def simulate(
     seed: int | np.random.SeedSequence = 0,
     *,
     progress: Callable[[float], None] | None = None,
+    events: bool = False,
 ) -> WorldResult:
     """Run one world and return its per-lead table and totals.
 
@@ -62,6 +66,7 @@ def simulate(
             randomised to arms by weight, and share the sales team: the split design).
         seed: root seed or a replication's :class:`numpy.random.SeedSequence`.
         progress: called with the fraction of simulated time done, about 100 times.
+        events: also return what the practice's CRM would hold (``result.crm``).
 
     Example:
         >>> from sim.config import load_scenario, load_strategy
@@ -70,15 +75,35 @@ def simulate(
         >>> len(r.leads) == r.totals["leads"] and set(r.leads.arm) == {"no_nurture"}
         True
     """
-    arms = [Arm(strategy.name, strategy)] if isinstance(strategy, Strategy) else list(strategy)
-    return World(scenario, arms, seed).run(progress)
+    if not isinstance(scenario, Scenario):
+        raise TypeError(f"simulate(scenario=...): expected a Scenario, got "
+                        f"{type(scenario).__name__}{_load_hint(scenario, 'scenario')}")  # fmt: skip
+    if isinstance(strategy, Strategy):
+        arms = [Arm(strategy.name, strategy)]
+    elif isinstance(strategy, (list, tuple)) and all(isinstance(a, Arm) for a in strategy):
+        arms = list(strategy)
+    else:
+        raise TypeError(f"simulate(strategy=...): expected a Strategy or a list of sim.Arm, got "
+                        f"{type(strategy).__name__}{_load_hint(strategy, 'strategy')}")  # fmt: skip
+    return World(scenario, arms, seed, events=events).run(progress)
+
+
+def _load_hint(value: object, kind: str) -> str:
+    if isinstance(value, (str, bytes)) or hasattr(value, "__fspath__"):
+        return f" - load the file first: sim.load_{kind}(path)"
+    return ""
 
 
 class World:
     """One replication of a scenario under one or more arms."""
 
     def __init__(
-        self, scenario: Scenario, arms: Sequence[Arm], seed: int | np.random.SeedSequence
+        self,
+        scenario: Scenario,
+        arms: Sequence[Arm],
+        seed: int | np.random.SeedSequence,
+        *,
+        events: bool = False,
     ) -> None:
         if not arms:
             raise ValueError("a world needs at least one arm")
@@ -98,6 +123,8 @@ class World:
         self.sales = SalesTeam(self.env, scenario, self.p)
         self.mailbox = mail.Mailbox()
         self.emails_sent = 0
+        self.log = EventLog() if events else None
+        self.sales.log = self.log
 
         self.arrivals = draw_arrivals(scenario, self.streams)
         self.traits = draw_traits(scenario, self.arrivals, self.streams)
@@ -136,6 +163,7 @@ class World:
                 streams.draws(i, "journey"),
                 p,
             )
+            lead.log = self.log
             self.closing.setdefault(math.floor(lead.end) + 1, []).append(lead)
             if arm.emails:
                 first = mail.first_due_day(lead, arm, p)
@@ -213,7 +241,12 @@ class World:
         if de is None:
             de = lead.de = self.streams.draws(lead.id, "email")
         self.emails_sent += 1
+        log = self.log
+        if log is not None:
+            before, content = log.before(lead), arm.content[lead.belief]
         ready = mail.send(lead, t, day, arm, p, de)
+        if log is not None:
+            log.email(lead, t, before, content)
         rule = arm.handoff_rule
         if rule is not None:  # the strategy's own hand-off rule, once per lead
             ready = not lead.handed_off and rule.met(
@@ -222,6 +255,8 @@ class World:
         if ready and arm.on_handoff.enabled and lead.booked_t == INF:
             lead.handed_off = True
             trigger = t + mail.open_delay(de)
+            if log is not None:
+                log.add(lead, trigger, HANDOFF)
             self.env.process(
                 self.sales.call(lead, trigger, arm.on_handoff, arm, self._sales_draws(lead))
             )
@@ -258,7 +293,18 @@ class World:
         leads = self.table.frame(self.scenario, self.arms, self.weights)
         elapsed = time.perf_counter() - started
         totals = self._totals(leads, elapsed)
-        return WorldResult(leads, totals, self.sales.desk_record(self.scenario.sales.agents))
+        desk = self.sales.desk_record(self.scenario.sales.agents)
+        return WorldResult(leads, totals, desk, self._crm() if self.log is not None else None)
+
+    def _crm(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        s = self.scenario
+        return self.log.tables(
+            self.arrivals.day,
+            self.arrivals.source,
+            [src.name for src in s.sources],
+            [src.cost_per_lead_usd for src in s.sources],
+            [a.name for a in self.arms],
+        )
 
     def _totals(self, leads: pd.DataFrame, elapsed: float) -> dict:
         s = self.scenario

@@ -26,6 +26,7 @@ import simpy
 
 from sim.config.scenario import Scenario
 from sim.world.calendar import WorkingHours
+from sim.world.events import ATTEMPT, CONNECTED
 from sim.world.lead import BOOKED, DECISION, DORMANT, LOST, PATIENT, Lead
 from sim.world.params import ArmParams, CallParams, WorldParams
 from sim.world.scoring import on_conversation
@@ -63,6 +64,7 @@ class SalesTeam:
         self.revive_dormant = s.revive_prob_dormant
         self.pushy_aw = s.pushy_push_away_prob_awareness
         self.pushy_con = s.pushy_push_away_prob_consideration
+        self.log = None  # an EventLog when the world records its CRM export
         self.calls = 0
         self.wait_total = 0.0
         self.waited = 0
@@ -129,6 +131,8 @@ class SalesTeam:
                 self.waited += 1
                 yield env.timeout(start - env.now)
             lead.wait += waited
+            if self.log is not None:
+                self.log.add(lead, start, ATTEMPT)
             if lead.first_call_t > start:
                 lead.first_call_t = start
             lead.advance_to(start, p)
@@ -136,6 +140,8 @@ class SalesTeam:
                 self._log_desk(start, length, waited, reached)
             if reached:
                 lead.reached += 1
+                if self.log is not None:
+                    self.log.add(lead, start, CONNECTED)
                 self._conversation(lead, start, arm, ds, plan.pushy)
             # Booked now, not after the call: the lead's row may be written while it lasts.
             lead.sales_usd += length * self.usd_per_day

@@ -116,7 +116,7 @@ class LeadTable:
         """The per-lead DataFrame, columns exactly as :data:`LEAD_COLUMNS`."""
         if self.filled != self.n:  # pragma: no cover - a bug, not an input problem
             raise RuntimeError(f"{self.n - self.filled} leads never closed")
-        src_cost = np.array([s.cost_per_lead_usd for s in scenario.sources])
+        src_cost = np.array([scenario.lead_cost_usd(s) for s in scenario.sources])
         arm_code = self.c["arm"]
         counts = np.bincount(arm_code, minlength=len(arms))
         fixed_per_lead = np.array(

@@ -9,6 +9,8 @@ import pytest
 
 from sim.analysis import ArmStats
 from sim.analysis.cost import (
+    CPC_SUFFICIENT_METHODS,
+    DEFAULT_CPC_METHOD,
     Sums,
     cost_per_conversion_difference,
     cost_per_conversion_interval,
@@ -17,7 +19,7 @@ from sim.analysis.cost import (
 from sim.errors import InputError
 
 Z = 1.959963984540054
-SUFFICIENT = ("delta", "delta-log", "fieller")
+SUFFICIENT = CPC_SUFFICIENT_METHODS
 
 
 def arm(seed: int, n: int = 500, p: float = 0.12) -> tuple[np.ndarray, np.ndarray]:
@@ -154,7 +156,8 @@ def test_fieller_with_two_conversions_is_unbounded_but_delta_log_is_finite():
     assert "unbounded" in fieller.note
     assert fieller.estimate == pytest.approx(2500.0)
     log = cost_per_conversion_interval(stats, method="delta-log")
-    assert 0 < log.lower < 2500.0 < log.upper < np.inf and log.note == ""
+    assert 0 < log.lower < 2500.0 < log.upper < np.inf
+    assert log.note.startswith("coverage: 2 conversions (< 20)")  # measured outside the band
 
 
 def test_zero_cost_control_has_no_ratio():
@@ -168,3 +171,55 @@ def test_bootstrap_without_per_unit_data_is_an_input_error():
         cost_per_conversion_interval(ArmStats.from_arrays(*arm(1)), method="bootstrap-bca")
     with pytest.raises(InputError, match="cpc_method"):
         cost_per_conversion_interval(ArmStats.from_arrays(*arm(1)), method="jackknife")
+
+
+def test_mover_difference_of_independent_arms_from_the_arms_own_intervals():
+    # Zou & Donner (2008) with r = 0: lower = t - c - sqrt((t - l_t)^2 + (u_c - c)^2), etc.
+    t = ArmStats.from_arrays(*arm(12))
+    c = ArmStats.from_arrays(*arm(13, p=0.09))
+    for method, per_arm in (("mover-fieller", "fieller"), ("delta-log", "delta-log")):
+        at = cost_per_conversion_interval(t, method=per_arm)
+        ac = cost_per_conversion_interval(c, method=per_arm)
+        d = cost_per_conversion_difference(t, c, method=method)
+        et, ec = at.estimate, ac.estimate
+        assert d.estimate == pytest.approx(et - ec)
+        lower = et - ec - np.hypot(et - at.lower, ac.upper - ec)
+        upper = et - ec + np.hypot(at.upper - et, ec - ac.lower)
+        np.testing.assert_allclose([d.lower, d.upper], [lower, upper], rtol=1e-12)
+
+
+def test_default_is_fieller_for_one_arm_and_the_ratio():
+    t = ArmStats.from_arrays(*arm(14))
+    c = ArmStats.from_arrays(*arm(15))
+    assert DEFAULT_CPC_METHOD == "mover-fieller"
+    one, fieller = (
+        cost_per_conversion_interval(c),
+        cost_per_conversion_interval(c, method="fieller"),
+    )
+    assert (one.lower, one.upper) == (fieller.lower, fieller.upper)
+    ratio = cost_per_conversion_ratio(t, c)
+    f_ratio = cost_per_conversion_ratio(t, c, method="fieller")
+    assert (ratio.lower, ratio.upper, ratio.p_value) == (
+        f_ratio.lower,
+        f_ratio.upper,
+        f_ratio.p_value,
+    )
+
+
+def test_results_in_the_measured_low_coverage_region_carry_a_warning():
+    rng = np.random.default_rng(16)
+    n = 600
+    y = (rng.random(n) < 0.1).astype(float)
+    light = ArmStats.from_arrays(y, 40 + rng.exponential(25, n))
+    assert light.conversions >= 20
+    assert "coverage" not in cost_per_conversion_interval(light).note
+    few = ArmStats.from_arrays(y[:150], 40 + rng.exponential(25, 150))
+    assert few.conversions < 20
+    assert "coverage: " in cost_per_conversion_interval(few).note
+    assert "coverage: " in cost_per_conversion_ratio(light, few).note
+    # 70% of units cost nothing, the rest LogNormal(0, 1.5) (the docs' heavy-tailed model).
+    heavy_cost = np.where(rng.random(n) < 0.3, 100 * rng.lognormal(0, 1.5, n), 0.0)
+    heavy = ArmStats.from_arrays(y, heavy_cost)
+    assert np.std(heavy_cost) / np.mean(heavy_cost) > 3
+    assert "heavy-tailed costs" in cost_per_conversion_interval(heavy).note
+    assert "heavy-tailed costs" in cost_per_conversion_difference(light, heavy).note

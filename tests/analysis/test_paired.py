@@ -136,9 +136,42 @@ def test_paired_cost_per_conversion_ratio_uses_the_full_covariance():
     theta = (mean[0] / mean[1]) / (mean[2] / mean[3])
     se = np.sqrt(g @ cov @ g)
     s = PairedStats.from_arrays(u[1], u[3], u[0], u[2])
-    r = paired_cost_per_conversion(s, kind="ratio")
+    r = paired_cost_per_conversion(s, kind="ratio", method="delta-log")
     assert r.estimate == pytest.approx(theta)
     np.testing.assert_allclose([r.lower, r.upper], theta * np.exp([-Z * se, Z * se]), rtol=1e-9)
+
+
+def test_paired_delta_log_difference_is_mover_with_the_pairing_correlation():
+    # Zou (2008): each arm's log-scale interval, combined with the correlation of the two
+    # costs per conversion (delta method on the full 4x4 covariance).
+    df = crn_leads(4)
+    t = df[df.arm == "nurture"].sort_values("lead_id")
+    c = df[df.arm == "control"].sort_values("lead_id")
+    u = np.stack([t.cost_total_usd, t.converted, c.cost_total_usd, c.converted]).astype(float)
+    mean = u.mean(axis=1)
+    cov = np.cov(u, ddof=1) / u.shape[1]
+    gt = np.array([1 / mean[1], -mean[0] / mean[1] ** 2, 0, 0])
+    gc = np.array([0, 0, 1 / mean[3], -mean[2] / mean[3] ** 2])
+    r_tc = (gt @ cov @ gc) / np.sqrt((gt @ cov @ gt) * (gc @ cov @ gc))
+    assert r_tc > 0.3  # common random numbers: the arms' estimates move together
+
+    def arm(i):
+        theta = mean[i] / mean[i + 1]
+        g = np.array([1 / mean[i], -1 / mean[i + 1]])
+        se = np.sqrt(g @ cov[i : i + 2, i : i + 2] @ g)
+        return theta, theta * np.exp(-Z * se), theta * np.exp(Z * se)
+
+    (et, lt, ut), (ec, lc, uc) = arm(0), arm(2)
+    lower = et - ec - np.sqrt((et - lt) ** 2 + (uc - ec) ** 2 - 2 * r_tc * (et - lt) * (uc - ec))
+    upper = et - ec + np.sqrt((ut - et) ** 2 + (ec - lc) ** 2 - 2 * r_tc * (ut - et) * (ec - lc))
+    s = PairedStats.from_arrays(u[1], u[3], u[0], u[2])
+    r = paired_cost_per_conversion(s, kind="difference", method="delta-log")
+    assert r.estimate == pytest.approx(et - ec)
+    np.testing.assert_allclose([r.lower, r.upper], [lower, upper], rtol=1e-9)
+    # The pairing narrows it: the same arms taken as independent (r = 0) give a wider interval.
+    assert upper - lower < (
+        np.sqrt((et - lt) ** 2 + (uc - ec) ** 2) + np.sqrt((ut - et) ** 2 + (ec - lc) ** 2)
+    )
 
 
 def test_pairing_gives_tighter_intervals_than_a_split_analysis_of_the_same_leads():

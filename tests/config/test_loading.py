@@ -40,7 +40,7 @@ def test_default_scenario_loads_with_the_seed_articles_numbers(scenario_path):
     assert isinstance(s, Scenario)
     # The seed article's worked example: 100 leads a month at $20 a lead.
     assert s.leads_per_month == 100.0
-    assert {src.cost_per_lead_usd for src in s.sources} == {20.0}
+    assert {s.lead_cost_usd(src) for src in s.sources} == {20.0}
     assert math.isclose(sum(src.share for src in s.sources), 1.0)
     for src in s.sources:
         assert math.isclose(sum(src.initial_stage.as_tuple()), 1.0)

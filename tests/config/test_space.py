@@ -50,7 +50,7 @@ def test_list_items_by_position_bracket_or_name_reach_the_same_value(scenario, t
     data = scenario.model_dump(mode="json")
     out = set_value(data, text, 99.0)
     assert out["sources"][1]["cost_per_lead_usd"] == 99.0
-    assert data["sources"][1]["cost_per_lead_usd"] == 20.0  # input untouched
+    assert data["sources"][1]["cost_per_lead_usd"] is None  # input untouched (inherits)
     assert get_value(out, text) == 99.0
 
 
@@ -109,7 +109,7 @@ def test_set_assignments_read_values_as_toml_else_as_words():
 
 def test_load_scenario_overrides_reach_list_items_by_name():
     s = load_scenario(SCENARIO, {"sources.referral.cost_per_lead_usd": 45.0})
-    assert [x.cost_per_lead_usd for x in s.sources] == [20.0, 20.0, 45.0]
+    assert [s.lead_cost_usd(x) for x in s.sources] == [20.0, 20.0, 45.0]
 
 
 def test_overrides_of_a_defaulted_key_are_checked_against_the_model():

@@ -10,6 +10,8 @@ environment as the tests, on a developer's machine and on a fresh CI checkout al
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,9 +19,16 @@ import nbformat
 import pytest
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
+from plotly.offline import get_plotlyjs
 from traitlets import default
 
+from sim.report.browser import dump_dom, find_chromium, inspect_dom, plot_traces
+
 NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
+PLOTLY = "application/vnd.plotly.v1+json"
+#: A page that loaded require.js (nbconvert's templates link it from a CDN; offline it fails
+#: to load): plotly.js must still define window.Plotly there.
+FAKE_AMD = "<script>window.define = function () {}; window.define.amd = {};</script>"
 
 
 class ThisInterpreterKernelManager(AsyncKernelManager):
@@ -72,3 +81,61 @@ def kernel_manager_class() -> type[AsyncKernelManager]:
 def run_notebook() -> Callable[..., nbformat.NotebookNode]:
     """``run_notebook(path, parameters=None, timeout=600)``: see :func:`execute_notebook`."""
     return execute_notebook
+
+
+def figure_outputs(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
+    """Outputs of an executed notebook that carry a plotly figure."""
+    return [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
+            if PLOTLY in o.get("data", {})]  # fmt: skip
+
+
+def export_and_check(nb: nbformat.NotebookNode, folder: Path, chromium: str) -> list[int]:
+    """Export an executed notebook to HTML and check, in headless Chromium, what a reader sees.
+
+    Every figure output must also carry self-contained HTML (no network address in it), and
+    every figure must draw an SVG with data in the exported page, with and without an AMD
+    loader on the page. Returns the drawn traces per figure.
+    """
+    from nbconvert import HTMLExporter
+
+    figures = figure_outputs(nb)
+    assert figures, "the notebook drew no figure"
+    for out in figures:
+        html = out["data"].get("text/html", "")
+        assert "Plotly.newPlot" in html, "a figure output without its HTML rendering"
+        # Nothing loaded from the network (plotly.js itself mentions URLs in its source).
+        own = html.replace(get_plotlyjs(), "")
+        assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", own)
+        assert "<script src" not in own
+    body, _ = HTMLExporter().from_notebook_node(nb)
+    pages = {"plain": body, "amd": body.replace("<head>", "<head>" + FAKE_AMD, 1)}
+    drawn: list[int] = []
+    for kind, text in pages.items():
+        page = folder / f"export-{kind}.html"
+        page.write_text(text, encoding="utf-8")
+        dom = dump_dom(page, chromium=chromium, budget_ms=30_000)
+        traces = plot_traces(dom)
+        assert len(traces) == len(figures), f"{kind}: {len(traces)} of {len(figures)} drawn"
+        assert all(t > 0 for t in traces), f"{kind}: a figure drew no data: {traces}"
+        assert inspect_dom(dom).drawn_containers == len(figures)  # each holds an svg.main-svg
+        drawn = traces
+    return drawn
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """The Chromium executable; in CI its absence is a failure, locally a skip."""
+    exe = find_chromium()
+    if exe is None:
+        message = ("headless Chromium not found: install it (apt-get install chromium; .ci/run "
+                   "does) or set NURTURE_CHROMIUM to its path")  # fmt: skip
+        if os.environ.get("CI", "").strip().lower() in ("true", "1", "yes"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return exe
+
+
+@pytest.fixture
+def check_export(chromium: str) -> Callable[[nbformat.NotebookNode, Path], list[int]]:
+    """``check_export(nb, folder)``: see :func:`export_and_check`."""
+    return lambda nb, folder: export_and_check(nb, folder, chromium)

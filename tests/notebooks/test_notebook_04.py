@@ -46,19 +46,14 @@ def test_notebook_is_stored_without_outputs():
 
 
 @pytest.mark.slow
-def test_notebook_runs_top_to_bottom():
-    from nbclient import NotebookClient
-
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    _parameter_cell(nb).source = SMALL
-    client = NotebookClient(
-        nb,
-        timeout=300,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(NOTEBOOK.parent)}},
-    )
-    client.execute()  # raises CellExecutionError, with the cell and traceback, on any error
+@pytest.mark.browser
+def test_notebook_runs_top_to_bottom_and_its_html_export_draws(
+    run_notebook, check_export, tmp_path
+):
+    # Raises CellExecutionError, with the cell and traceback, on any error.
+    nb = run_notebook(NOTEBOOK, parameters=SMALL, timeout=300)
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     figures = [o for o in outputs if "application/vnd.plotly.v1+json" in o.get("data", {})]
     assert len(figures) >= 5  # analytic, simulated, cut-off, one test's looks, many tests' looks
+    check_export(nb, tmp_path)  # what a reader without Jupyter sees

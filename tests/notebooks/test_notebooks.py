@@ -77,8 +77,11 @@ def test_kernel_is_this_interpreter_whatever_jupyter_path_says(
 
 
 @pytest.mark.slow
+@pytest.mark.browser
 @pytest.mark.parametrize("name", NOTEBOOKS)
-def test_notebook_runs_top_to_bottom(name, run_notebook):
+def test_notebook_runs_top_to_bottom_and_its_html_export_draws(
+    name, run_notebook, check_export, tmp_path
+):
     nb = run_notebook(NOTEBOOK_DIR / name)  # raises CellExecutionError on any cell error
     outputs = [o for c in code_cells(nb) for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
@@ -87,3 +90,5 @@ def test_notebook_runs_top_to_bottom(name, run_notebook):
     assert len(figures) == NOTEBOOKS[name]
     for fig in figures:
         assert fig["data"][PLOTLY]["data"], "a figure without traces"
+    # What a reader without Jupyter sees: the HTML export, in a browser, offline.
+    check_export(nb, tmp_path)

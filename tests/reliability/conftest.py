@@ -8,7 +8,9 @@ world runs in milliseconds), break one thing at a time and check the command's c
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -17,6 +19,8 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -127,6 +131,8 @@ def snapshot(folder: Path) -> dict[str, str]:
             rel = str(p.relative_to(folder))
             if p.is_symlink():
                 out[rel] = f"link -> {os.readlink(p)}"
+            elif not p.is_file():  # a named pipe would block a read
+                out[rel] = f"special {os.stat(p).st_mode:o}"
             else:
                 out[rel] = hashlib.sha256(p.read_bytes()).hexdigest()
     return out
@@ -143,7 +149,27 @@ class Finished:
     peak_rss_mb: float
 
 
-def run_nurture(argv: list[str], cwd: Path, timeout: float = 120.0) -> Finished:
+#: Address space a command under test may take (``RLIMIT_AS``): a regression that eats
+#: memory fails its test instead of taking the machine down.
+MEMORY_CAP = 3 * 1024**3
+#: Seconds a command under test may run before it is killed and the test fails.
+TIME_LIMIT = 60.0
+
+
+def _cap_memory(cap: int) -> Callable[[], None]:
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+
+    return limit
+
+
+def run_nurture(
+    argv: list[str],
+    cwd: Path,
+    timeout: float = 120.0,
+    memory: int | None = MEMORY_CAP,
+    env: Mapping[str, str] | None = None,
+) -> Finished:
     """Run ``python -m sim.cli ARGV`` in ``cwd``; measure that child's peak RSS (wait4).
 
     ``resource.getrusage(RUSAGE_CHILDREN)`` would report the largest child this test process
@@ -152,11 +178,16 @@ def run_nurture(argv: list[str], cwd: Path, timeout: float = 120.0) -> Finished:
     """
     io_dir = Path(tempfile.mkdtemp(prefix="nurture-io-"))  # not in cwd: cwd is watched
     out_path, err_path = io_dir / "stdout", io_dir / "stderr"
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "100"}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "100", **(env or {})}
     started = time.perf_counter()
     with out_path.open("wb") as out, err_path.open("wb") as err:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "sim.cli", *argv], cwd=cwd, stdout=out, stderr=err, env=env
+            [sys.executable, "-m", "sim.cli", *argv],
+            cwd=cwd,
+            stdout=out,
+            stderr=err,
+            env=env,
+            preexec_fn=_cap_memory(memory) if memory else None,
         )
         deadline = started + timeout
         while True:
@@ -179,3 +210,79 @@ def run_nurture(argv: list[str], cwd: Path, timeout: float = 120.0) -> Finished:
     )
     shutil.rmtree(io_dir)
     return result
+
+
+@dataclass(frozen=True)
+class Limited:
+    """A finished command run under :data:`MEMORY_CAP` and a time limit."""
+
+    code: int
+    out: str
+    err: str
+    seconds: float
+    peak_rss_mb: float
+    timed_out: bool
+
+
+class Zygote:
+    """Runs ``nurture`` commands as forked children of one warm process (``zygote.py``).
+
+    Each command is a real process with its own memory cap and time limit, without paying
+    for the interpreter's start-up every time.
+    """
+
+    def __init__(self) -> None:
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "100"}
+        env["OPENBLAS_NUM_THREADS"] = "1"  # a single-threaded parent forks safely
+        self.proc = subprocess.Popen(
+            [sys.executable, str(Path(__file__).with_name("zygote.py"))],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+
+    def run(
+        self,
+        argv: list[str],
+        cwd: Path,
+        timeout: float = TIME_LIMIT,
+        memory: int = MEMORY_CAP,
+        env: Mapping[str, str] | None = None,
+    ) -> Limited:
+        io_dir = Path(tempfile.mkdtemp(prefix="nurture-io-"))  # not in cwd: cwd is watched
+        request = {
+            "argv": list(argv),
+            "cwd": str(cwd),
+            "out": str(io_dir / "stdout"),
+            "err": str(io_dir / "stderr"),
+            "memory": memory,
+            "timeout": timeout,
+            "env": dict(env or {}),
+        }
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(json.dumps(request) + "\n")
+        self.proc.stdin.flush()
+        reply = json.loads(self.proc.stdout.readline())
+        done = Limited(
+            reply["code"],
+            (io_dir / "stdout").read_text(errors="replace"),
+            (io_dir / "stderr").read_text(errors="replace"),
+            reply["seconds"],
+            reply["peak_rss_mb"],
+            reply["timed_out"],
+        )
+        shutil.rmtree(io_dir)
+        return done
+
+    def close(self) -> None:
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        self.proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def zygote():
+    z = Zygote()
+    yield z
+    z.close()

@@ -6,8 +6,9 @@ sqrt(0.95 * 0.05 / R): 0.0034 for R = 4,000, so a correct method lands in [0.935
 (about +-2 standard errors, 4.4 actually) with overwhelming probability, and a method that
 is off by 2 points fails. Every simulation is vectorised over repetitions and seeded.
 
-Run as a script to regenerate the tables of docs/analysis-coverage.md:
-``.venv/bin/python tests/validation/test_analysis_coverage.py > docs/analysis-coverage.md``
+Run as a script for the bootstrap figures of docs/analysis-coverage.md (light-tailed costs;
+the vectorised cost-per-conversion study is docs/cost_coverage.py):
+``.venv/bin/python tests/validation/test_analysis_coverage.py`` (prints the table).
 """
 
 from __future__ import annotations

@@ -113,7 +113,7 @@ def test_costs_add_up(world):
     parts = d.cost_acquisition_usd + d.cost_email_usd + d.cost_sales_usd + d.cost_fixed_usd
     np.testing.assert_allclose(d.cost_total_usd, parts, rtol=1e-12)
     np.testing.assert_allclose(d.cost_email_usd, d.emails_sent * s.costs.email_usd)
-    per_source = {src.name: src.cost_per_lead_usd for src in s.sources}
+    per_source = {src.name: s.lead_cost_usd(src) for src in s.sources}
     np.testing.assert_array_equal(d.cost_acquisition_usd, d.source.map(per_source))
     fees = st.fees.platform_usd_per_month + st.fees.content_usd_per_month
     assert d.cost_fixed_usd.sum() == pytest.approx(fees * s.months)

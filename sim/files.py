@@ -1,0 +1,90 @@
+"""Opening a user's file for reading: only regular files, and never more than a cap.
+
+A path on the command line or in a suite may name anything: a named pipe (opening it for
+reading blocks until a writer appears, so a command would hang), a character device such as
+``/dev/zero`` (bytes without end), a socket or a folder. Only a regular file is data. The path
+is first looked at with ``stat`` (which opens nothing, so the message can say what it is),
+then opened with ``O_NONBLOCK`` (so that even a pipe swapped in after the check cannot block
+the open) and checked again with ``fstat`` on the open descriptor before a byte is read.
+
+>>> import tempfile, pathlib
+>>> p = pathlib.Path(tempfile.mkdtemp()) / "a.toml"
+>>> _ = p.write_text("x = 1")
+>>> read_bounded(p, "a.toml", limit=100)
+b'x = 1'
+>>> try:
+...     read_bounded("/dev/zero", "/dev/zero", limit=100)
+... except InputError as exc:
+...     print(exc)
+/dev/zero: is a character device, not a regular file
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+from typing import BinaryIO
+
+from sim.errors import InputError
+
+_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def kind_of(mode: int) -> str | None:
+    """What a file that is not a regular file is, from its ``st_mode`` (None if regular).
+
+    >>> kind_of(os.stat("/dev/null").st_mode), kind_of(os.stat(__file__).st_mode)
+    ('a character device', None)
+    """
+    if stat.S_ISREG(mode):
+        return None
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+def not_regular(path: str | Path) -> str | None:
+    """Why ``path`` is not a regular file to read ("no such file", "a named pipe ..."), or None."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return "no such file"
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror})"
+    kind = kind_of(mode)
+    return f"is {kind}, not a regular file" if kind else None
+
+
+def open_regular(path: str | Path, where: str) -> BinaryIO:
+    """Open ``path`` for binary reading if it is a regular file; else an :class:`InputError`."""
+    problem = not_regular(path)
+    if problem:
+        raise InputError(where, problem)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise InputError(where, "no such file") from None
+    except OSError as exc:
+        raise InputError(where, f"cannot be read ({exc.strerror})") from None
+    kind = kind_of(os.fstat(fd).st_mode)
+    if kind:  # replaced between the stat and the open
+        os.close(fd)
+        raise InputError(where, f"is {kind}, not a regular file")
+    return os.fdopen(fd, "rb")
+
+
+def read_bounded(path: str | Path, where: str, limit: int) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes (never reads more than that)."""
+    with open_regular(path, where) as f:
+        try:
+            data = f.read(limit + 1)
+        except OSError as exc:
+            raise InputError(where, f"cannot be read ({exc.strerror})") from None
+    if len(data) > limit:
+        raise InputError(where, f"is larger than {limit:,} bytes, the most allowed here")
+    return data
