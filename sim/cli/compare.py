@@ -16,6 +16,7 @@ import pandas as pd
 from sim.cli.common import add_set_option, load_configs, print_json, progress_bar, to_jsonable
 from sim.cli.suite import positive_int
 from sim.errors import InputError
+from sim.experiment.by_source import by_source_markdown, lift_by_source
 from sim.experiment.experiment import Experiment
 from sim.experiment.looks import (
     INFORMATION,
@@ -24,7 +25,8 @@ from sim.experiment.looks import (
     monthly_cutoffs,
     stopping_shares,
 )
-from sim.experiment.tables import markdown_table, summary_markdown
+from sim.experiment.tables import markdown_table, summary_markdown, versus_control_markdown
+from sim.experiment.verdict import verdicts
 
 MONITOR_METHODS = ("obf", "pocock", "msprt", "naive")
 
@@ -32,27 +34,88 @@ MONITOR_METHODS = ("obf", "pocock", "msprt", "naive")
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "compare",
-        help="compare strategies in a scenario",
-        description="Compare strategies (named after their files) against a control.",
+        help="compare strategies in a scenario: a verdict per arm against a control",
+        description="Compare strategies against a control and say, for each, how many more "
+        "patients (in percentage points and per cent), what each patient costs more or less, "
+        "and whether unsubscribes or spam complaints rose — each with its interval. Arms are "
+        "named by the strategy's name (which defaults to the file's stem).",
     )
-    p.add_argument("scenario", type=Path)
-    p.add_argument("strategies", nargs="+", type=Path, metavar="STRATEGY")
-    p.add_argument("--control", help="control arm (default: the first strategy)")
-    p.add_argument("--design", choices=("paired", "split"), default="paired")
-    p.add_argument("--replications", type=positive_int, default=10)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--months", type=positive_int, help="override the scenario's months")
-    p.add_argument("--workers", type=positive_int)
-    p.add_argument("--executor", choices=("local", "dask", "serial"), default="local")
-    p.add_argument("--scheduler")
-    p.add_argument("--alpha", type=float, default=0.05)
-    p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "scenario", type=Path, help="scenario TOML, e.g. configs/scenarios/medical_practice.toml"
+    )
+    p.add_argument(
+        "strategies",
+        nargs="+",
+        type=Path,
+        metavar="STRATEGY",
+        help="strategy TOML files, one arm each (e.g. configs/strategies/*.toml)",
+    )
+    p.add_argument(
+        "--control",
+        help="the arm every other arm is compared with, by its name or its file's stem "
+        "(default: the first strategy)",
+    )
+    p.add_argument(
+        "--design",
+        choices=("paired", "split"),
+        default="paired",
+        help="paired: every arm replays the same leads (common random numbers, tight "
+        "intervals); split: one world whose leads are randomised between arms, as a "
+        "practice's own A/B test (default: paired)",
+    )
+    p.add_argument(
+        "--replications",
+        type=positive_int,
+        default=10,
+        help="independent replications (worlds) per arm (default: 10)",
+    )
+    p.add_argument("--seed", type=int, default=0, help="root seed (default: 0)")
+    p.add_argument(
+        "--months",
+        type=positive_int,
+        help="months of lead arrivals, overriding the scenario's (default: the scenario's)",
+    )
+    p.add_argument("--workers", type=positive_int, help="worker processes (default: all cores)")
+    p.add_argument(
+        "--executor",
+        choices=("local", "dask", "serial"),
+        default="local",
+        help="local process pool, Dask, or serial in this process (default: local)",
+    )
+    p.add_argument(
+        "--scheduler",
+        help="Dask scheduler address with --executor dask (default: a local Dask cluster)",
+    )
+    p.add_argument(
+        "--alpha",
+        type=float,
+        default=0.05,
+        help="1 - confidence level of every interval and the test level (default: 0.05)",
+    )
+    p.add_argument(
+        "--adjust",
+        choices=("holm", "bh", "bonferroni", "none"),
+        default="holm",
+        help="multiplicity adjustment of the p-values over the arms (and sources with --by): "
+        "Holm (family-wise error), Benjamini-Hochberg (false discovery rate), Bonferroni, "
+        "or none (default: holm)",
+    )
+    p.add_argument(
+        "--by",
+        choices=("source",),
+        help="also show the lift per lead source, p-values adjusted over every source and "
+        "arm together (default: overall only)",
+    )
+    p.add_argument(
+        "--json", action="store_true", help="print one JSON object instead of text (default off)"
+    )
     add_set_option(p)
     looks = p.add_argument_group("monitoring (split design)")
     looks.add_argument(
         "--looks",
         choices=("monthly",),
-        help="look at the test at the end of each month of arrivals, as a practice would",
+        help="look at the test at the end of each month of arrivals, as a practice would "
+        "(default: no looks)",
     )
     looks.add_argument(
         "--monitor",
@@ -64,7 +127,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--information",
         choices=INFORMATION,
         help="information fractions for obf/pocock: statistical (grows with the conversions "
-        "seen; the default) or leads (share of leads seen)",
+        "seen) or leads (share of leads seen) (default: statistical)",
     )
     looks.add_argument(
         "--planned-leads",
@@ -92,9 +155,7 @@ def run(args: argparse.Namespace) -> int:
                 f"arm name {strategy.name!r} is given twice; each strategy must have its own name",
             )
         arms[strategy.name] = strategy
-    control = args.control or next(iter(arms))
-    if control not in arms:
-        raise InputError("--control", f"{control!r} is not an arm; arms: {', '.join(arms)}")
+    control = _control(args.control, args.strategies, list(arms))
     exp = Experiment(
         scenario,
         arms,
@@ -103,7 +164,8 @@ def run(args: argparse.Namespace) -> int:
         replications=args.replications,
         seed=args.seed,
         alpha=args.alpha,
-        keep_leads=bool(args.looks),
+        adjust=args.adjust,
+        keep_leads=bool(args.looks or args.by),
     )
     with progress_bar("compare", total=args.replications, unit="rep") as bar:
         done = 0
@@ -118,6 +180,12 @@ def run(args: argparse.Namespace) -> int:
             args.workers, executor=args.executor, scheduler=args.scheduler, on_result=tick
         )
     summary = result.summary()
+    lines = verdicts(summary, args.alpha, args.adjust)
+    by_source = None
+    if args.by == "source":
+        by_source = lift_by_source(
+            result.leads, list(arms), control, alpha=args.alpha, adjust=args.adjust
+        )
     looks = shares = None
     if args.looks:
         looks, shares = _monitor(result.leads, list(arms), control, scenario.months, args)
@@ -127,8 +195,13 @@ def run(args: argparse.Namespace) -> int:
             "replications": args.replications,
             "seed": args.seed,
             "control": control,
+            "alpha": args.alpha,
+            "adjust": args.adjust,
+            "verdicts": lines,
             "comparisons": to_jsonable(summary.to_dict(orient="records")),
         }
+        if by_source is not None:
+            out["by_source"] = to_jsonable(by_source.to_dict(orient="records"))
         if looks is not None:
             out["monitor"] = args.monitor or "obf"
             out["information"] = args.information or "statistical"
@@ -137,11 +210,24 @@ def run(args: argparse.Namespace) -> int:
                 out["stopping"] = to_jsonable(shares.to_dict(orient="records"))
         print_json(out)
     else:
+        level = f"{1 - args.alpha:.0%}"
         print(
             f"{args.design} design, {args.replications} replications, seed {args.seed}, "
-            f"control {control}\n"
+            f"control {control}; {level} intervals; p-values adjusted by {args.adjust}\n"
         )
-        print(summary_markdown(summary))
+        for line in lines:
+            print(line)
+        print()
+        print(summary_markdown(summary, adjust=args.adjust))
+        if len(summary) > 1:
+            print(
+                f"\nAgainst {control}, paired within replications: cost per patient (fully "
+                "loaded) and the guardrails (share of leads who unsubscribed or complained):\n"
+            )
+            print(versus_control_markdown(summary))
+        if by_source is not None:
+            print(f"\nBy lead source (p-values adjusted by {args.adjust} over all rows):\n")
+            print(by_source_markdown(by_source))
         _print_value(summary, scenario)
         if looks is not None:
             print()
@@ -161,6 +247,19 @@ def _print_value(summary, scenario) -> None:
             f"{scenario.months} months; sales-ready = reached the decision stage):\n"
         )
         print(text)
+
+
+def _control(given: str | None, paths: list[Path], names: list[str]) -> str:
+    """The control arm: by name, or by the stem of the strategy file it came from."""
+    if given is None:
+        return names[0]
+    if given in names:
+        return given
+    stems = [Path(p).stem for p in paths]
+    if given in stems:
+        return names[stems.index(given)]
+    shown = ", ".join(dict.fromkeys(names + stems))
+    raise InputError("--control", f"{given!r} is not an arm; use a name or file stem: {shown}")
 
 
 # --------------------------------------------------------------------------- monthly looks
@@ -247,7 +346,9 @@ def _looks_text(looks: pd.DataFrame, shares: pd.DataFrame | None, args: argparse
                 for x, n in zip(looks["conversions_treatment"], looks["n_treatment"], strict=True)
             ],
             "abs lift": [
-                f"{e:+.1%} [{lo:+.1%}, {hi:+.1%}]" if math.isfinite(lo) else f"{e:+.1%}"
+                f"{100 * e:+.1f} pp [{100 * lo:+.1f}, {100 * hi:+.1f}]"
+                if math.isfinite(lo)
+                else f"{100 * e:+.1f} pp"
                 for e, lo, hi in zip(
                     looks["abs_lift"],
                     looks["abs_lift_ci_lower"],

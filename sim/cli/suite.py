@@ -20,21 +20,73 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="run experiment suites (exit 1 if an expectation fails)",
         description="Run suites into the results store and check their expectations.",
     )
-    p.add_argument("suites", nargs="+", type=Path, metavar="SUITE.toml", help="suite files")
+    p.add_argument(
+        "suites",
+        nargs="+",
+        type=Path,
+        metavar="SUITE.toml",
+        help="suite files, e.g. experiments/*.toml",
+    )
+    p.add_argument(
+        "--replications",
+        type=int,
+        metavar="R",
+        help="replications instead of the suite's own; with --resume, extends a finished run",
+    )
     add_run_options(p)
     add_set_option(p)
+    p.add_argument(
+        "--junit",
+        type=Path,
+        metavar="FILE",
+        help="also write a JUnit XML file: one test case per expectation, failures with "
+        "the measured value and interval (default: none)",
+    )
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object across all suites instead of text (default off)",
+    )
     p.set_defaults(handler=run)
 
 
 def add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "--results", type=Path, default=Path("results"), help="results root (default: results/)"
+        "--results",
+        type=results_root,
+        default=Path("results"),
+        help="results root (default: results/)",
     )
     p.add_argument("--workers", type=positive_int, help="processes (default: all cores)")
-    p.add_argument("--executor", choices=("local", "dask", "serial"), default="local")
-    p.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
-    p.add_argument("--resume", action="store_true", help="reuse finished replications")
-    p.add_argument("--keep-leads", action="store_true", help="also write leads.parquet")
+    p.add_argument(
+        "--executor",
+        choices=("local", "dask", "serial"),
+        default="local",
+        help="where replications run: a local process pool, Dask, or serially in this "
+        "process (default: local)",
+    )
+    p.add_argument(
+        "--scheduler",
+        help="Dask scheduler address with --executor dask, e.g. tcp://10.0.0.5:8786 "
+        "(default: a local Dask cluster)",
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="reuse the replications a stopped run of the same config finished (default off)",
+    )
+    p.add_argument(
+        "--keep-leads",
+        action="store_true",
+        help="also write the per-lead table, leads.parquet (default off)",
+    )
+
+
+def results_root(text: str) -> Path:
+    """A results folder; an empty one would mean the current folder, which nobody means."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} is not allowed: give a folder, e.g. results")
+    return Path(text)
 
 
 def positive_int(text: str) -> int:
@@ -52,16 +104,28 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--scheduler", "only applies with --executor dask")
     sets = [parse_assignment(text) for text in args.sets]
     suites = [load_suite(p, sets) for p in args.suites]  # validate all before running any
+    if args.replications is not None:
+        suites = [s.with_replications(args.replications) for s in suites]
     overrides_from(args.sets).check_names(sorted({a.name for s in suites for a in s.arms}))
     names = [s.name for s in suites]
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
         raise InputError("suites", f"two suites are named {dup[0]!r}; names must be unique")
-    all_held = True
-    for suite in suites:
-        outcome = run_one(suite, args)
-        all_held &= outcome.held
-    return 0 if all_held else 1
+    runs = [run_one(suite, args) for suite in suites]
+    if args.junit is not None:
+        from sim.experiment.atomic import atomic_write_text
+        from sim.experiment.junit import junit_xml
+
+        try:
+            atomic_write_text(args.junit, junit_xml(runs))
+        except OSError as exc:
+            raise InputError(f"--junit {args.junit}", f"cannot write ({exc.strerror})") from None
+    if args.json:
+        from sim.cli.common import print_json
+        from sim.experiment.junit import json_summary
+
+        print_json(json_summary(runs))
+    return 0 if all(r.held for r in runs) else 1
 
 
 def run_one(suite, args: argparse.Namespace) -> SuiteRun:
@@ -80,8 +144,10 @@ def run_one(suite, args: argparse.Namespace) -> SuiteRun:
             resume=args.resume,
             keep_leads=args.keep_leads,
             progress=progress,
+            on_wait=lambda note: print(f"nurture suite: {note}", file=sys.stderr, flush=True),
         )
-    print_outcome(outcome)
+    if not getattr(args, "json", False):
+        print_outcome(outcome)
     return outcome
 
 

@@ -37,6 +37,7 @@ ARGUMENTS: dict[str, tuple[str, ...]] = {
     "integer": ("low", "high"),
     "categorical": ("choices",),
     "dirichlet": ("alpha",),
+    "sample": ("values",),  # draws, e.g. a calibration's posterior sample
 }
 OPTIONAL: dict[str, tuple[str, ...]] = {"beta": ("low", "high"), "truncnormal": ("low", "high")}
 
@@ -376,6 +377,47 @@ class Dirichlet(Distribution):
         return "dirichlet(" + ", ".join(f"{a:g}" for a in self.alpha) + ")"
 
 
+@dataclass(frozen=True)
+class Sample(Distribution):
+    """The distribution of a sample of draws (e.g. a calibration's posterior).
+
+    The ppf interpolates the sorted draws, so a design maps onto them smoothly; the density is
+    a Gaussian kernel estimate (scipy). One parameter's marginal: draws of several parameters
+    given as separate samples lose their correlation.
+
+    >>> d = Sample((3.0, 1.0, 2.0, 4.0))
+    >>> d.ppf(np.array([0.0, 0.5, 1.0])).tolist(), d.mean, d.support
+    ([1.0, 2.5, 4.0], 2.5, (1.0, 4.0))
+    """
+
+    values: tuple[float, ...]
+
+    def ppf(self, u):
+        v = np.sort(np.asarray(self.values, dtype=float))
+        return np.interp(np.asarray(u, dtype=float) * (len(v) - 1), np.arange(len(v)), v)
+
+    def logpdf(self, x):
+        from scipy.stats import gaussian_kde
+
+        x = np.asarray(x, dtype=float)
+        v = np.asarray(self.values, dtype=float)
+        if np.ptp(v) == 0:
+            return np.where(x == v[0], 0.0, -np.inf)
+        with np.errstate(divide="ignore"):
+            return np.log(gaussian_kde(v)(np.atleast_1d(x))).reshape(x.shape)
+
+    @property
+    def support(self):
+        return (float(min(self.values)), float(max(self.values)))
+
+    @property
+    def mean(self):
+        return float(np.mean(self.values))
+
+    def __str__(self) -> str:
+        return f"sample({len(self.values)} draws, median {float(np.median(self.values)):g})"
+
+
 def make(kind: str, args: dict[str, Any]) -> Distribution:
     """Build a distribution from a file's entry; ``ValueError`` says what is wrong.
 
@@ -425,6 +467,11 @@ def make(kind: str, args: dict[str, Any]) -> Distribution:
         return d
     if kind == "fixed":
         return Fixed(args["value"])
+    if kind == "sample":
+        values = tuple(float(v) for v in args["values"])
+        if len(values) < 2 or not all(math.isfinite(v) for v in values):
+            raise ValueError("sample needs at least 2 finite values")
+        return Sample(values)
     if kind == "categorical":
         choices = tuple(args["choices"])
         if not choices:

@@ -57,7 +57,7 @@ from sim.errors import InputError
 
 #: Most parameters one space may hold (a study's cost grows with them).
 MAX_PARAMETERS = 200
-_ARG_NAMES = ("low", "high", "a", "b", "mean", "sd", "value", "choices", "alpha")
+_ARG_NAMES = ("low", "high", "a", "b", "mean", "sd", "value", "choices", "alpha", "values")
 
 
 class ParameterEntry(StrictModel):
@@ -79,6 +79,7 @@ class ParameterEntry(StrictModel):
         "integer",
         "categorical",
         "dirichlet",
+        "sample",
     ]
     #: uniform, loguniform, integer: the range; beta: rescale to it; truncnormal: truncate.
     low: float | None = None
@@ -98,6 +99,8 @@ class ParameterEntry(StrictModel):
     choices: list[float | int | str | bool] | None = Field(default=None, max_length=100)
     #: dirichlet: one concentration per share (mean share = alpha / sum(alpha)).
     alpha: list[float] | None = Field(default=None, max_length=20)
+    #: sample: draws of the value (e.g. ``nurture calibrate``'s posterior sample).
+    values: list[float] | None = Field(default=None, max_length=100_000)
     #: Where the distribution comes from: a citation, or "assumed: ..." with the reasoning.
     source: str = Field(min_length=1, max_length=2000)
 

@@ -17,6 +17,11 @@ from typing import IO
 TEMP_PREFIX = ".tmp-"
 
 
+def _temp_prefix() -> str:
+    """``.tmp-PID-``: unique per process (``mkstemp`` adds a random part), and it says whose."""
+    return f"{TEMP_PREFIX}{os.getpid()}-"
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
@@ -39,7 +44,7 @@ def atomic_open(path: str | Path, mode: str = "w", encoding: str | None = "utf-8
     ('hello', ['a.txt'])
     """
     target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=target.parent)
+    fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(), dir=target.parent)
     try:
         binary = "b" in mode
         with os.fdopen(fd, mode, encoding=None if binary else encoding, newline=None) as f:
@@ -62,7 +67,7 @@ def atomic_write_text(path: str | Path, text: str) -> None:
 def atomic_write_with(path: str | Path, writer: Callable[[str], None]) -> None:
     """Let ``writer(tmp_path)`` write a file (e.g. ``DataFrame.to_parquet``), then rename it."""
     target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=target.parent)
+    fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(), dir=target.parent)
     os.close(fd)
     try:
         writer(tmp)

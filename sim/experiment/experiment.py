@@ -250,16 +250,23 @@ class Experiment:
         scheduler: str | None = None,
         done: Mapping[int, dict[str, Any]] | None = None,
         on_result: Callable[[int, dict[str, Any]], None] | None = None,
+        executor_info: dict[str, Any] | None = None,
     ) -> ExperimentResult:
         """Run every replication not already ``done`` and combine them.
 
         ``on_result(replication, result)`` is called as each finishes (in completion order),
-        e.g. to checkpoint it; ``done`` supplies finished ones (``--resume``).
+        e.g. to checkpoint it; ``done`` supplies finished ones (``--resume``);
+        ``executor_info`` (a dict) receives what ran them (for a manifest).
         """
         results: dict[int, dict[str, Any]] = dict(done or {})
         todo = [t for t in self.tasks() if t.replication not in results]
         for i, res in run_tasks(
-            run_replication, todo, executor=executor, workers=workers, scheduler=scheduler
+            run_replication,
+            todo,
+            executor=executor,
+            workers=workers,
+            scheduler=scheduler,
+            info=executor_info,
         ):
             r = todo[i].replication
             results[r] = res

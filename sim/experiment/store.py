@@ -6,14 +6,24 @@ and ``--resume`` can reuse the replications already there. Each finished replica
 checkpointed as ``replications/rep-NNNNN.json``; the tables are rebuilt from them. Every file
 is written to a hidden temporary name and renamed into place, so a killed run never leaves a
 half-written file under a visible name; leftover temporaries are swept on the next run.
+
+One run at a time writes into a run folder: :meth:`RunStore.prepare` takes an exclusive lock
+(``flock`` on the folder's ``.lock`` file) that the run holds until :meth:`RunStore.close`,
+so a second run of the same suite into the same results root waits for the first instead of
+sweeping away its temporaries. The kernel releases the lock when a process dies, however it
+dies, so a killed run never leaves a stale lock. A write that fails (a full disk, a folder
+made read-only) is one :class:`~sim.errors.InputError` naming the file; the file it was
+writing is removed, the others are whole.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import json
 import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +33,8 @@ from sim.errors import InputError
 from sim.experiment.atomic import TEMP_PREFIX, atomic_write_text, atomic_write_with
 
 SCHEMA = 2
+#: The lock file of a run folder (hidden, empty; its lock dies with the process holding it).
+LOCK_NAME = ".lock"
 #: What a replication checkpoint keeps (besides its per-lead parquet).
 CHECKPOINT_KEYS = ("rows", "curves", "stats", "pairs", "desk", "source_rows", "seconds")
 
@@ -46,10 +58,26 @@ def sha256_file(path: Path) -> str:
 
 
 class RunStore:
-    """The folder of one run."""
+    """The folder of one run.
 
-    def __init__(self, root: str | Path, suite: str, run_id: str) -> None:
+    Args:
+        root: the results root.
+        suite: the suite's name (a folder under the root).
+        run_id: the run's id (a folder under the suite's).
+        on_wait: called with a sentence when another process holds the run folder's lock
+            and this one has to wait for it.
+    """
+
+    def __init__(
+        self,
+        root: str | Path,
+        suite: str,
+        run_id: str,
+        on_wait: Callable[[str], None] | None = None,
+    ) -> None:
         self.root = Path(root)
+        self.on_wait = on_wait
+        self._lock: int | None = None
         self.dir = self.root / suite / run_id
         self.reps_dir = self.dir / "replications"
         # Confinement: the run folder must stay inside the results root.
@@ -64,6 +92,7 @@ class RunStore:
             )
 
     def prepare(self) -> None:
+        """Make the folders, take the run folder's lock (waiting for it), sweep temporaries."""
         try:
             self.reps_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -72,7 +101,53 @@ class RunStore:
             ) from None
         if not os.access(self.dir, os.W_OK):
             raise InputError(f"--results {self.root}", f"{self.dir} is not writable")
+        self.claim()
         self.sweep_temporaries()
+
+    def claim(self) -> None:
+        """Hold the run folder's exclusive lock until :meth:`close` (or the process ends)."""
+        if self._lock is not None:
+            return
+        try:
+            fd = os.open(self.dir / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+        except OSError as exc:
+            raise InputError(
+                f"--results {self.root}", f"cannot lock {self.dir} ({exc.strerror})"
+            ) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if self.on_wait is not None:
+                self.on_wait(f"another run is writing {self.dir}; waiting for it to finish")
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        self._lock = fd
+
+    def close(self) -> None:
+        """Release the run folder's lock."""
+        if self._lock is not None:
+            os.close(self._lock)  # closing the descriptor releases the flock
+            self._lock = None
+
+    def __enter__(self) -> RunStore:
+        self.prepare()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def writing(self, name: str) -> Iterator[None]:
+        """Turn a failed write of ``name`` (a full disk, say) into one :class:`InputError`."""
+        try:
+            yield
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            raise InputError(
+                f"--results {self.root}",
+                f"cannot write {self.dir / name} ({reason}); no file was left half-written "
+                "and the finished replications are saved: make room, then run the same "
+                "command again with --resume",
+            ) from None
 
     def sweep_temporaries(self) -> None:
         """Remove temporaries a killed run left behind (they were never visible files)."""
@@ -89,14 +164,16 @@ class RunStore:
     def save_replication(self, r: int, result: dict[str, Any], run_hash: str) -> None:
         if "leads" in result:
             leads: pd.DataFrame = result["leads"]
-            atomic_write_with(
-                self.reps_dir / f"rep-{r:05d}.parquet",
-                lambda tmp: leads.to_parquet(tmp, index=False),
-            )
+            with self.writing(f"replications/rep-{r:05d}.parquet"):
+                atomic_write_with(
+                    self.reps_dir / f"rep-{r:05d}.parquet",
+                    lambda tmp: leads.to_parquet(tmp, index=False),
+                )
         payload = {"schema": SCHEMA, "hash": run_hash, "replication": r}
         payload |= {k: result[k] for k in CHECKPOINT_KEYS if k in result}
         # The JSON is written last: its presence means the replication is complete.
-        atomic_write_text(self.rep_path(r), json.dumps(payload, allow_nan=True) + "\n")
+        with self.writing(self.rep_path(r).name):
+            atomic_write_text(self.rep_path(r), json.dumps(payload, allow_nan=True) + "\n")
 
     def load_replications(
         self, run_hash: str, count: int, with_leads: bool
@@ -125,15 +202,19 @@ class RunStore:
 
     # -- final outputs --------------------------------------------------------------------
     def write_csv(self, name: str, df: pd.DataFrame) -> None:
-        atomic_write_with(
-            self.dir / name, lambda tmp: df.to_csv(tmp, index=False, float_format="%.10g")
-        )
+        with self.writing(name):
+            atomic_write_with(
+                self.dir / name, lambda tmp: df.to_csv(tmp, index=False, float_format="%.10g")
+            )
 
     def write_json(self, name: str, obj: Any) -> None:
-        atomic_write_text(self.dir / name, json.dumps(obj, indent=2, allow_nan=False) + "\n")
+        text = json.dumps(obj, indent=2, allow_nan=False) + "\n"
+        with self.writing(name):
+            atomic_write_text(self.dir / name, text)
 
     def write_parquet(self, name: str, df: pd.DataFrame) -> None:
-        atomic_write_with(self.dir / name, lambda tmp: df.to_parquet(tmp, index=False))
+        with self.writing(name):
+            atomic_write_with(self.dir / name, lambda tmp: df.to_parquet(tmp, index=False))
 
     def hashes(self, names: list[str]) -> dict[str, str]:
         return {n: sha256_file(self.dir / n) for n in names if (self.dir / n).is_file()}

@@ -7,10 +7,11 @@ the suite file.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -21,15 +22,23 @@ from sim.config.paths import KeyPath
 from sim.errors import InputError
 from sim.experiment.arms import ArmSpec
 from sim.experiment.expectations import Expect
+from sim.files import not_regular
 
 #: Suite and arm names become folder names and table keys: keep them plain.
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.=-]{0,79}$"
+#: Names a sweep makes from its values (``interval_days=7``, ``rate=1e+06``): the same
+#: characters, and the ``+`` of an exponent.
+SWEEP_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.=+-]{0,79}$"
+#: Most replications a suite may ask for (in the file or with ``--replications``).
+MAX_REPLICATIONS = 100_000
+Name = Annotated[str, Field(pattern=NAME_PATTERN)]
 
 
 class ArmEntry(StrictModel):
     name: str = Field(pattern=NAME_PATTERN)
     strategy: str = Field(min_length=1)
-    weight: float = Field(default=1.0, ge=0.0)
+    #: Share of the leads in the split design (relative to the other arms' weights).
+    weight: float = Field(default=1.0, gt=0.0)
     overrides: dict[str, Any] = Field(default_factory=dict)
     scenario_overrides: dict[str, Any] = Field(default_factory=dict)
 
@@ -41,13 +50,16 @@ class Sweep(StrictModel):
     #: Dotted key; ``scenario.`` prefix changes the scenario instead of the strategy.
     parameter: str = Field(min_length=1)
     values: list[float] = Field(min_length=1, max_length=200)
-    names: list[str] | None = None
+    names: list[Name] | None = None
     label: str = ""
 
     @model_validator(mode="after")
     def _names(self) -> Sweep:
         if self.names is not None and len(self.names) != len(self.values):
             raise ValueError("sweep.names must have one name per value")
+        repeated = sorted({v for v in self.values if self.values.count(v) > 1})
+        if repeated:
+            raise ValueError(f"sweep values must differ: {repeated[0]!r} appears twice")
         return self
 
 
@@ -57,7 +69,7 @@ class SuiteConfig(StrictModel):
     scenario: str = Field(min_length=1)
     scenario_overrides: dict[str, Any] = Field(default_factory=dict)
     design: Literal["paired", "split"] = "paired"
-    replications: int = Field(default=10, ge=1, le=100_000)
+    replications: int = Field(default=10, ge=1, le=MAX_REPLICATIONS)
     seed: int = Field(default=0, ge=0, lt=2**63)
     control: str = Field(min_length=1)
     alpha: float = Field(default=0.05, gt=0.0, lt=1.0)
@@ -89,7 +101,7 @@ class SuiteConfig(StrictModel):
         if s.names:
             return list(s.names)
         key = s.parameter.rsplit(".", 1)[-1]
-        return [f"{key}={v:g}" for v in s.values]
+        return sweep_names(key, s.values)
 
 
 class Suite:
@@ -154,12 +166,22 @@ class Suite:
 
     def _file(self, base: Path, rel: str, key: str) -> Path:
         p = (base / rel) if not Path(rel).is_absolute() else Path(rel)
-        if not p.is_file():
-            raise InputError(
-                f"{self.path}: {key}",
-                f"{rel!r}: no such file (paths are relative to the suite's folder {base})",
-            )
+        problem = not_regular(p)
+        if problem == "no such file":
+            problem += f" (paths are relative to the suite's folder {base})"
+        if problem:
+            raise InputError(f"{self.path}: {key}", f"{rel!r}: {problem}")
         return p
+
+    def with_replications(self, replications: int, where: str = "--replications") -> Suite:
+        """This suite with another replication count (the run id does not change with it)."""
+        if not 1 <= replications <= MAX_REPLICATIONS:
+            raise InputError(
+                where, f"{replications} is not allowed: must be between 1 and {MAX_REPLICATIONS:,}"
+            )
+        clone = copy.copy(self)
+        clone.config = self.config.model_copy(update={"replications": replications})
+        return clone
 
     def _strategy(self, file: Path, overrides: dict[str, Any], key: str) -> Strategy:
         """Load a strategy; a problem the suite's overrides cause names the suite's key."""
@@ -193,6 +215,30 @@ class Suite:
 def load_suite(path: str | Path, sets: Sequence[tuple[KeyPath, Any]] = ()) -> Suite:
     """Load and validate a suite file (raises :class:`InputError` on bad input)."""
     return Suite(path, sets)
+
+
+def sweep_names(key: str, values: Sequence[float]) -> list[str]:
+    """Arm names ``key=value``: as short as ``:g`` makes them, longer where values need it.
+
+    Distinct values always get distinct names (``1`` and ``1.0000001`` used to both be
+    ``x=1``); the names of values that ``:g`` already tells apart stay as they were.
+
+    >>> sweep_names("x", [1, 2.5])
+    ['x=1', 'x=2.5']
+    >>> sweep_names("x", [1, 1.0000001])
+    ['x=1', 'x=1.0000001']
+    """
+    for digits in range(6, 18):
+        names = [f"{key}={v:.{digits}g}" for v in values]
+        if len(set(names)) == len(set(values)):
+            break
+    invalid = [n for n in names if re.match(SWEEP_NAME_PATTERN, n) is None]
+    if invalid:
+        raise ValueError(
+            f"sweep.parameter makes the arm name {invalid[0]!r}, which is not allowed: give "
+            f"sweep.names matching {NAME_PATTERN}"
+        )
+    return names
 
 
 def safe_name(name: str) -> bool:

@@ -42,8 +42,90 @@ SUMMARY_COLUMNS = (
     "note",
     "sweep_parameter",
     "sweep_value",
+    # Versus the control, paired within replications: cost per patient (difference, ratio)
+    # and the guardrails (unsubscribes and spam complaints per lead, difference).
+    "cost_per_conversion_diff_usd",
+    "cost_per_conversion_diff_ci_lower",
+    "cost_per_conversion_diff_ci_upper",
+    "cost_per_conversion_ratio",
+    "cost_per_conversion_ratio_ci_lower",
+    "cost_per_conversion_ratio_ci_upper",
+    "unsubscribe_rate_diff",
+    "unsubscribe_rate_diff_ci_lower",
+    "unsubscribe_rate_diff_ci_upper",
+    "complaint_rate_diff",
+    "complaint_rate_diff_ci_lower",
+    "complaint_rate_diff_ci_upper",
     *VALUE_COLUMNS,
 )
+
+#: Summary metrics that are ratios of per-replication sums: metric -> (numerator,
+#: denominator) columns of ``replications.csv``. Lifts compare conversion rates.
+METRIC_RATIOS = {
+    "conversion_rate": ("conversions", "n"),
+    "abs_lift": ("conversions", "n"),
+    "rel_lift": ("conversions", "n"),
+    "booked_rate": ("booked", "n"),
+    "lost_rate": ("lost", "n"),
+    "unsubscribe_rate": ("unsubscribed", "n"),
+    "complaint_rate": ("complained", "n"),
+    "emails_per_lead": ("emails_sent", "n"),
+    "cost_per_conversion_usd": ("cost_total_usd", "conversions"),
+    "marketing_cost_per_conversion_usd": ("cost_acquisition_usd", "conversions"),
+    "cost_acquisition_per_conversion_usd": ("cost_acquisition_usd", "conversions"),
+    "cost_email_per_conversion_usd": ("cost_email_usd", "conversions"),
+    "cost_sales_per_conversion_usd": ("cost_sales_usd", "conversions"),
+    "cost_fixed_per_conversion_usd": ("cost_fixed_usd", "conversions"),
+}
+
+
+class Contrast(NamedTuple):
+    """One arm against another on one metric, paired within replications."""
+
+    difference: float
+    difference_ci_lower: float
+    difference_ci_upper: float
+    ratio: float
+    ratio_ci_lower: float
+    ratio_ci_upper: float
+    p_value: float
+
+
+def contrast(
+    reps: pd.DataFrame, arm: str, other: str, metric: str, alpha: float = 0.05
+) -> Contrast:
+    """``arm`` minus (and over) ``other`` on ``metric``, with t-intervals across replications.
+
+    Both arms' ratios are linearised within each replication, so what the arms share (the
+    same leads in the paired design, the same world in the split one) cancels in the
+    difference, exactly as for the lift.
+
+    >>> reps = pd.DataFrame({"arm": ["a", "b"] * 3, "replication": [0, 0, 1, 1, 2, 2],
+    ...     "n": [100] * 6, "conversions": [20, 30, 18, 29, 22, 33]})
+    >>> c = contrast(reps, "b", "a", "conversion_rate")
+    >>> round(c.difference, 4), c.difference_ci_lower > 0
+    (0.1067, True)
+    """
+    num, den = METRIC_RATIOS[metric]
+    by_arm = {a: g.set_index("replication").sort_index() for a, g in reps.groupby("arm")}
+    a, b = by_arm[arm], by_arm[other]
+    ra = ratio(a[num].to_numpy(float), a[den].to_numpy(float))
+    rb = ratio(b[num].to_numpy(float), b[den].to_numpy(float))
+    return _contrast(ra, rb, alpha)
+
+
+def _contrast(t: Ratio, c: Ratio, alpha: float) -> Contrast:
+    diff = t.estimate - c.estimate
+    lo, hi, p = t_interval(diff, t.influence - c.influence, alpha)
+    rat = rlo = rhi = math.nan
+    if c.estimate > 0 and t.estimate > 0:
+        rat = t.estimate / c.estimate
+        llo, lhi, _ = t_interval(
+            math.log(rat), t.influence / t.estimate - c.influence / c.estimate, alpha
+        )
+        if math.isfinite(llo):
+            rlo, rhi = math.exp(llo), math.exp(lhi)
+    return Contrast(diff, lo, hi, rat, rlo, rhi, p)
 
 
 #: Interval columns and the limits of what they estimate (rates, lifts, costs).
@@ -194,6 +276,7 @@ def summarize_replications(
             )
             row["method"] = "replication-t" if r_count >= 2 else ""
             row["note"] = "" if r_count >= 2 else "one replication: no interval across replications"
+            row |= _versus_control(g, base, alpha)
         rows.append(row)
     out = pd.DataFrame(rows)
     # A t-interval can reach past what the quantity can be (a rate below 0 with few
@@ -211,6 +294,33 @@ def summarize_replications(
         if col not in out:
             out[col] = math.nan if col not in ("sweep_parameter", "value_note") else ""
     return out[list(SUMMARY_COLUMNS)]
+
+
+def _versus_control(g: pd.DataFrame, base: pd.DataFrame, alpha: float) -> dict[str, float]:
+    """Cost per patient and the guardrail rates against the control, paired."""
+
+    def pair(num: str, den: str) -> Contrast:
+        return _contrast(
+            ratio(g[num].to_numpy(float), g[den].to_numpy(float)),
+            ratio(base[num].to_numpy(float), base[den].to_numpy(float)),
+            alpha,
+        )
+
+    cost = pair("cost_total_usd", "conversions")
+    out = {
+        "cost_per_conversion_diff_usd": cost.difference,
+        "cost_per_conversion_diff_ci_lower": cost.difference_ci_lower,
+        "cost_per_conversion_diff_ci_upper": cost.difference_ci_upper,
+        "cost_per_conversion_ratio": cost.ratio,
+        "cost_per_conversion_ratio_ci_lower": cost.ratio_ci_lower,
+        "cost_per_conversion_ratio_ci_upper": cost.ratio_ci_upper,
+    }
+    for name, col in (("unsubscribe_rate", "unsubscribed"), ("complaint_rate", "complained")):
+        c = pair(col, "n")
+        out[f"{name}_diff"] = c.difference
+        out[f"{name}_diff_ci_lower"] = c.difference_ci_lower
+        out[f"{name}_diff_ci_upper"] = c.difference_ci_upper
+    return out
 
 
 def _lift(t: Ratio, c: Ratio, alpha: float) -> dict[str, float]:

@@ -57,7 +57,8 @@ def test_text_output_has_a_row_per_month_and_arm(capsys):
     text = capsys.readouterr().out
     assert "Monthly looks at replication 0 (pocock" in text
     rows = [line for line in text.splitlines() if line.startswith("| hard_sell ")]
-    assert len(rows) == 1 + 1 + 3  # the summary row, the value row and three looks
+    # the summary row, the versus-control row, the value row and three looks
+    assert len(rows) == 1 + 1 + 1 + 3
     assert "Share of the" not in text  # one replication: nothing to share out
 
 

@@ -1,4 +1,4 @@
-"""Notebooks 01-03 are stored clean and run top to bottom with their own small parameters.
+"""Notebooks 01-03 and 05 are stored clean and run top to bottom with their own small parameters.
 
 Each notebook runs in a python3 kernel under this interpreter (see conftest.py), in the
 notebook's folder, as a reader's Jupyter would; any cell raising fails the test with the
@@ -22,6 +22,7 @@ NOTEBOOKS = {
     "01_quickstart.ipynb": 3,  # funnel, lift forest, cumulative incidence
     "02_seed_claims.ipynb": 3,  # cost per patient, cost breakdown, ablation lift forest
     "03_cadence_design.ipynb": 3,  # two heatmaps, paired gains
+    "05_does_it_survive_the_assumptions.ipynb": 5,  # net benefit, CEAC, EVPPI, tornado, Morris
 }
 
 

@@ -93,7 +93,7 @@ def _check_every_visible_file_is_whole(results: Path) -> list[str]:
         if not path.is_file():
             continue
         if any(part.startswith(".") for part in path.relative_to(results).parts):
-            assert path.name.startswith(".tmp-"), f"unexpected hidden file {path}"
+            assert path.name.startswith(".tmp-") or path.name == ".lock", f"unexpected {path}"
             continue
         names.append(path.name)
         if path.suffix == ".json":

@@ -71,6 +71,43 @@ def ids_as_arms(rows: int) -> Content:
     return write
 
 
+EXPECT = '\n[[expect]]\narm = "twin"\nmetric = {}\nbetween = [0, 1]\n'
+SPLIT = """\
+name = "tiny"
+scenario = "scenario.toml"
+design = "split"
+replications = 2
+seed = 1
+control = "calls"
+
+[[arms]]
+name = "calls"
+strategy = "strategy.toml"
+weight = WEIGHT_A
+
+[[arms]]
+name = "twin"
+strategy = "strategy.toml"
+weight = WEIGHT_B
+"""
+SWEEP = """\
+name = "sweep"
+scenario = "scenario.toml"
+replications = 2
+control = "calls"
+
+[[arms]]
+name = "calls"
+strategy = "strategy.toml"
+
+[sweep]
+strategy = "strategy.toml"
+parameter = "sales.on_arrival.delay_hours"
+values = {values}
+names = {names}
+"""
+
+
 def fifo(name: str) -> Callable[[Path], None]:
     return lambda folder: os.mkfifo(folder / name)
 
@@ -85,6 +122,7 @@ class Hostile:
     expect: tuple[str, ...]
     setup: Callable[[Path], None] | None = None
     timeout: float = TIME_LIMIT
+    env: Mapping[str, str] | None = None
 
 
 CASES = [
@@ -157,6 +195,91 @@ CASES = [
         RUN,
         ("scenario.toml", f"nested more than {MAX_NESTING_DEPTH} levels"),
     ),
+    # 5. expectations checked before any replication runs
+    Hostile(
+        "suite_expects_a_misspelt_metric",
+        suite('control = "calls"\n', 'control = "calls"\n' + EXPECT.format('"conversion_rat"')),
+        SUITE_RUN,
+        ("expect[0].metric", "'conversion_rat'", "did you mean 'conversion_rate'?"),
+    ),
+    Hostile(
+        "suite_expects_a_text_column",
+        suite('control = "calls"\n', 'control = "calls"\n' + EXPECT.format('"method"')),
+        SUITE_RUN,
+        ("expect[0].metric", "'method'", "text, not a number"),
+    ),
+    # 6. split weights of 0
+    Hostile(
+        "split_weights_all_zero",
+        suite(
+            "seed = 1\n",
+            'seed = 1\ndesign = "split"\n',
+            **{"suite.toml": SPLIT.replace("WEIGHT_A", "0").replace("WEIGHT_B", "0")},
+        ),
+        SUITE_RUN,
+        ("arms[0].weight", "0 is not allowed", "greater than 0"),
+    ),
+    Hostile(
+        "split_weight_one_zero",
+        {**SUITE_FILES, "suite.toml": SPLIT.replace("WEIGHT_A", "1").replace("WEIGHT_B", "0")},
+        SUITE_RUN,
+        ("arms[1].weight", "0 is not allowed", "greater than 0"),
+    ),
+    # 7. the scheduler address, checked before the results folder exists
+    Hostile(
+        "scheduler_not_an_address",
+        SUITE_FILES,
+        (*SUITE_RUN, "--executor", "dask", "--scheduler", "not a url"),
+        ("--scheduler 'not a url'", "not an address", "tcp://HOST:PORT"),
+    ),
+    Hostile(
+        "scheduler_http_url",
+        SUITE_FILES,
+        (*SUITE_RUN, "--executor", "dask", "--scheduler", "http://127.0.0.1:1"),
+        ("--scheduler 'http://127.0.0.1:1'", "scheme 'http' is not allowed", "tcp"),
+    ),
+    Hostile(
+        "scheduler_nobody_answers",
+        SUITE_FILES,
+        (*SUITE_RUN, "--executor", "dask", "--scheduler", "tcp://127.0.0.1:1"),
+        ("--scheduler tcp://127.0.0.1:1", "no Dask scheduler answered within 2 s"),
+        env={"NURTURE_DASK_CONNECT_TIMEOUT": "2"},
+    ),
+    # 9. sweep names follow the naming rule
+    Hostile(
+        "sweep_name_escapes",
+        {**SUITE_FILES, "suite.toml": SWEEP.format(values="[1, 2]", names='["../x", "ok"]')},
+        SUITE_RUN,
+        ("sweep.names[0]", "'../x' is not allowed", "pattern"),
+    ),
+    Hostile(
+        "sweep_name_is_markup",
+        {
+            **SUITE_FILES,
+            "suite.toml": SWEEP.format(values="[1, 2]", names='["ok", "<script>x</script>"]'),
+        },
+        SUITE_RUN,
+        ("sweep.names[1]", "'<script>x</script>' is not allowed"),
+    ),
+    # 13. a special file in a suite, and an empty results root
+    Hostile(
+        "suite_strategy_is_dev_zero",
+        suite('strategy = "strategy.toml"\n\n[[arms]]', 'strategy = "/dev/zero"\n\n[[arms]]'),
+        SUITE_RUN,
+        ("suite.toml: arms[0].strategy", "'/dev/zero'", "character device, not a regular file"),
+    ),
+    Hostile(
+        "suite_results_root_empty",
+        SUITE_FILES,
+        ("suite", "suite.toml", "--results", ""),
+        ("--results", "'' is not allowed", "give a folder"),
+    ),
+    Hostile(
+        "suite_replications_above_the_cap",
+        SUITE_FILES,
+        (*SUITE_RUN, "--replications", "100001"),
+        ("--replications", "100001 is not allowed", "between 1 and 100,000"),
+    ),
     # 10. duplicate headers: pandas silently used the first and invented "converted.1"
     Hostile(
         "csv_duplicate_header",
@@ -209,7 +332,7 @@ def _prepare(case: Hostile, folder: Path) -> dict:
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_hostile_input_is_refused_in_one_line(case, tmp_path, zygote):
     before = _prepare(case, tmp_path)
-    done = zygote.run(list(case.argv), tmp_path, timeout=case.timeout)
+    done = zygote.run(list(case.argv), tmp_path, timeout=case.timeout, env=case.env)
     check_refused(case, done, before, snapshot(tmp_path))
 
 
@@ -221,7 +344,7 @@ FROM_SCRATCH = ("csv_of_100_mb_of_nul_bytes", "scenario_is_a_named_pipe", "toml_
 def test_hostile_input_in_a_fresh_interpreter(case_id, tmp_path):
     case = next(c for c in CASES if c.id == case_id)
     before = _prepare(case, tmp_path)
-    done = run_nurture(list(case.argv), tmp_path, timeout=case.timeout)
+    done = run_nurture(list(case.argv), tmp_path, timeout=case.timeout, env=case.env)
     check_refused(case, done, before, snapshot(tmp_path))
 
 

@@ -13,8 +13,8 @@ import pytest
 
 from sim.cli import main
 from sim.errors import InputError
-from sim.experiment.runner import resolved_config
-from sim.experiment.store import RunStore, config_hash
+from sim.experiment.runner import resolved_config, run_id
+from sim.experiment.store import RunStore
 from sim.experiment.suite import load_suite
 
 from .conftest import ROOT, SCENARIO, STRATEGY, SUITE, run_nurture, snapshot, write_files
@@ -57,7 +57,7 @@ def test_a_config_value_that_looks_like_code_is_just_a_bad_value(tmp_path, monke
 
 # -- output stays in the results root ---------------------------------------------------
 def _run_id(folder: Path) -> str:
-    return config_hash(resolved_config(load_suite(folder / "suite.toml")))
+    return run_id(resolved_config(load_suite(folder / "suite.toml")))
 
 
 def test_run_store_refuses_a_suite_name_that_leaves_the_root(tmp_path):
