@@ -255,7 +255,7 @@ class World:
         if ready and arm.on_handoff.enabled and lead.booked_t == INF:
             lead.handed_off = True
             trigger = t + mail.open_delay(de)
-            if log is not None:
+            if log is not None and trigger <= lead.end:  # later, no one could act on it
                 log.add(lead, trigger, HANDOFF)
             self.env.process(
                 self.sales.call(lead, trigger, arm.on_handoff, arm, self._sales_draws(lead))
