@@ -63,3 +63,25 @@ def test_init_writes_configs_that_validate_and_keeps_existing_files(tmp_path, ca
     (out / "scenario.toml").write_text("# mine\n")
     assert main(["init", str(out)]) == 0
     assert (out / "scenario.toml").read_text() == "# mine\n"
+
+
+def test_every_option_of_every_command_says_what_it_means_and_its_default():
+    import argparse
+
+    from sim.cli import HelpFormatter, build_parser
+
+    parser = build_parser()
+    (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    missing = []
+    for name, command in sub.choices.items():
+        formatter = HelpFormatter(name)
+        for action in command._actions:
+            if isinstance(action, argparse._HelpAction):
+                continue
+            if not action.help:
+                missing.append(f"{name} {action.option_strings or action.dest}: no help")
+            elif action.option_strings:
+                text = formatter._get_help_string(action)
+                if "default" not in text and "(required)" not in text:
+                    missing.append(f"{name} {action.option_strings}: no default")
+    assert missing == []
