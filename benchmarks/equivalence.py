@@ -11,6 +11,7 @@ the same seeds under both engines (the old one from a separate checkout, e.g.
   is within 3 standard errors of the difference (sd of the paired differences / sqrt(worlds));
 - a two-sample Kolmogorov-Smirnov test on days_to_convert of all patients pooled, at 1%.
 
+Each engine reads the configs of its own checkout (a config format may have moved on).
 Arrivals and traits are drawn from streams the engines share, so the worlds are paired: the
 same leads, with their responses re-drawn where draw order changed. Each engine runs in its
 own interpreter (from a neutral folder, ``PYTHONPATH`` set to its tree); its per-world figures
@@ -72,7 +73,7 @@ print(json.dumps({"rows": rows, "days": days}))
 def run_engine(tree: Path, strategy: str, first: int, last: int, cwd: str) -> dict:
     env = {"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin"}
     out = subprocess.run(
-        [sys.executable, "-c", CHILD, str(ROOT), strategy, str(first), str(last)],
+        [sys.executable, "-c", CHILD, str(tree), strategy, str(first), str(last)],
         capture_output=True, text=True, cwd=cwd, env=env, check=True,
     )  # fmt: skip
     return json.loads(out.stdout.strip().splitlines()[-1])

@@ -15,6 +15,7 @@ again with ``--resume``, instead of a traceback or a silent wait.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import time
 from collections.abc import Callable, Iterator, MutableMapping, Sequence
@@ -193,6 +194,11 @@ def run_dask(
             where, f"{what}; {finished} of {len(tasks)} replications finished and saved: {RESUME}"
         )
 
+    # Dask logs a lost connection as a traceback on stderr; the run reports it in one line.
+    quiet = [logging.getLogger(n) for n in ("distributed", "distributed.client", "tornado")]
+    levels = [q.level for q in quiet]
+    for q in quiet:
+        q.setLevel(logging.CRITICAL + 1)
     try:
         futures = [client.submit(fn, task, pure=False) for task in tasks]
         index = {f.key: i for i, f in enumerate(futures)}
@@ -234,6 +240,8 @@ def run_dask(
         # Closing a client whose scheduler is gone may itself fail; the run's outcome stands.
         with contextlib.suppress(Exception):
             client.close(timeout=CONNECT_TIMEOUT_S)
+        for q, level in zip(quiet, levels, strict=True):
+            q.setLevel(level)
         if cluster is not None:
             cluster.close()
 
