@@ -26,9 +26,11 @@ _EXPORTS = {
     "Scenario": "sim.config",
     "Strategy": "sim.config",
     "WorldResult": "sim.world.model",
+    "calibrate": "sim.study.calibrate.runner",
     "load_scenario": "sim.config",
     "load_strategy": "sim.config",
     "load_suite": "sim.experiment.suite",
+    "read_export": "sim.crm.reader",
     "run_suite": "sim.experiment.runner",
     "simulate": "sim.world.model",
 }
@@ -41,19 +43,23 @@ __all__ = [
     "Scenario",
     "Strategy",
     "WorldResult",
+    "calibrate",
     "load_scenario",
     "load_strategy",
     "load_suite",
+    "read_export",
     "run_suite",
     "simulate",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from sim.config import Scenario, Strategy, load_scenario, load_strategy
+    from sim.crm.reader import read_export
     from sim.experiment.arms import ArmSpec
     from sim.experiment.experiment import Experiment, ExperimentResult
     from sim.experiment.runner import run_suite
     from sim.experiment.suite import load_suite
+    from sim.study.calibrate.runner import calibrate
     from sim.world.model import Arm, WorldResult, simulate
 
 

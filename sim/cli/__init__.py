@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
+import threading
 
 from sim.errors import InputError
 
@@ -32,6 +34,8 @@ COMMANDS = (
     "uncertainty",
     "sensitivity",
     "calibrate",
+    "validate",
+    "init",
 )
 
 #: Each command's one-line help, as its module's ``add_parser`` gives it. A command missing
@@ -39,6 +43,8 @@ COMMANDS = (
 SUMMARIES = {
     "run": "simulate one strategy in a scenario",
     "compare": "compare strategies in a scenario: a verdict per arm against a control",
+    "validate": "check scenario, strategy, suite, priors or space files; print resolved values",
+    "init": "write a practice's scenario, strategies and suite to start from",
     "suite": "run experiment suites (exit 1 if an expectation fails)",
     "analyze": "compare arms of an A/B test from a CSV of per-lead outcomes",
     "power": "leads and months a two-arm conversion test needs",
@@ -142,6 +148,21 @@ def _version() -> str:
         return "nurture-lab (source tree)"
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a CI cancel, ``timeout``): handled exactly like Ctrl-C, exit code 143."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+def _on_sigterm():
+    """Turn SIGTERM into :class:`Terminated` in the main thread; the previous handler."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, _raise_terminated)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``nurture`` console script; returns the exit code."""
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -150,16 +171,23 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help()
         return 2
+    previous = _on_sigterm()
     try:
         return int(args.handler(args) or 0)
     except InputError as exc:
         print(f"nurture {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except Terminated:
+        print("nurture: terminated", file=sys.stderr)
+        return 143  # 128 + SIGTERM, as a shell reports a process the signal ended
     except KeyboardInterrupt:
         print("nurture: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # e.g. `nurture run ... | head`
         return 0
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -23,6 +23,8 @@ from sim.errors import InputError
 
 #: Bootstrap resamples allowed on the command line (two float arrays of this length per arm).
 MAX_RESAMPLES = 1_000_000
+#: Fewest bootstrap resamples (the bootstrap's own floor).
+MIN_RESAMPLES = 100
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -99,6 +101,10 @@ def run(args: argparse.Namespace) -> int:
     # huge resample count tried to allocate its arrays (10^11 resamples: 745 GiB).
     if args.seed < 0:
         raise InputError("--seed", f"{args.seed} is not allowed: must be an integer >= 0")
+    if args.resamples < MIN_RESAMPLES:  # named as the user wrote it, not n_resamples
+        raise InputError(
+            "--resamples", f"{args.resamples} is not allowed: use at least {MIN_RESAMPLES}"
+        )
     if args.resamples > MAX_RESAMPLES:
         raise InputError(
             "--resamples", f"{args.resamples} is not allowed: use at most {MAX_RESAMPLES:,}"

@@ -18,7 +18,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         description="The canonical lead-event format (docs/crm-format.md): check an export "
         "folder, or convert HubSpot, Salesforce or mapped exports into one.",
     )
-    inner = p.add_subparsers(dest="crm_command", metavar="ACTION", required=True)
+    inner = p.add_subparsers(
+        dest="crm_command", metavar="ACTION", required=True, help="what to do with the export"
+    )
     c = inner.add_parser("check", help="check every cell of an export folder")
     c.add_argument("export", type=Path, help="folder with leads.csv|parquet, events.csv|parquet")
     c.add_argument("--json", action="store_true", help="print one JSON object")

@@ -28,8 +28,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="find the best strategy in a search space (optuna search + KN selection)",
         description="Search a strategy space, then select the best with a PCS guarantee.",
     )
-    p.add_argument("scenario", type=Path)
-    p.add_argument("base", type=Path, metavar="BASE_STRATEGY")
+    p.add_argument("scenario", type=Path, help="scenario TOML")
+    p.add_argument(
+        "base", type=Path, metavar="BASE_STRATEGY", help="strategy TOML the search space changes"
+    )
     p.add_argument("--space", type=Path, required=True, help="search-space TOML file")
     p.add_argument("--budget", type=int, default=200, help="candidates searched (default 200)")
     p.add_argument("--delta", type=float, help="indifference zone (default: the space's delta)")
@@ -37,7 +39,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--objective", help="metric to optimise instead of the space's")
     p.add_argument("--replications", type=positive_int, default=5,
                    help="replications per candidate in the search (default 5)")  # fmt: skip
-    p.add_argument("--finalists", type=positive_int, default=10)
+    p.add_argument(
+        "--finalists",
+        type=positive_int,
+        default=10,
+        help="best candidates of the search taken to ranking and selection (default: 10)",
+    )
     p.add_argument("--fresh", type=positive_int, default=30,
                    help="fresh-seed replications of the winner (default 30)")  # fmt: skip
     p.add_argument("--max-replications", type=positive_int, default=200,
@@ -50,11 +57,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--compare", type=Path, nargs="*", default=[], metavar="STRATEGY",
                    help="strategies to compare the winner with on the fresh seeds")  # fmt: skip
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="root seed (default: 0)")
     p.add_argument("--months", type=positive_int, help="override the scenario's months")
-    p.add_argument("--results", type=Path, default=Path("results"))
-    p.add_argument("--workers", type=positive_int)
-    p.add_argument("--executor", choices=("local", "dask", "serial"), default="local")
+    p.add_argument(
+        "--results", type=Path, default=Path("results"), help="results root (default: results/)"
+    )
+    p.add_argument("--workers", type=positive_int, help="processes (default: all cores)")
+    p.add_argument(
+        "--executor",
+        choices=("local", "dask", "serial"),
+        default="local",
+        help="where evaluations run: a local process pool, Dask, or serially (default: local)",
+    )
     p.add_argument("--scheduler", help="Dask scheduler address")
     p.add_argument("--resume", action="store_true", help="continue the stored search")
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")

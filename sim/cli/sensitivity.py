@@ -24,7 +24,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("scenario", type=Path, help="scenario TOML")
     p.add_argument("strategies", nargs="+", type=Path, metavar="STRATEGY", help="strategy TOMLs")
     p.add_argument("--priors", required=True, type=Path, help="priors file (configs/uncertainty)")
-    p.add_argument("--method", choices=("morris", "sobol"), required=True)
+    p.add_argument(
+        "--method",
+        choices=("morris", "sobol"),
+        required=True,
+        help="morris: elementary effects, a cheap screen; sobol: variance shares (first-order "
+        "and total indices), more worlds",
+    )
     p.add_argument(
         "--n",
         type=_count(2, 65536),

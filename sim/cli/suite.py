@@ -35,6 +35,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     add_run_options(p)
     add_set_option(p)
+    p.add_argument(
+        "--junit",
+        type=Path,
+        metavar="FILE",
+        help="also write a JUnit XML file: one test case per expectation, failures with "
+        "the measured value and interval (default: none)",
+    )
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object across all suites instead of text (default off)",
+    )
     p.set_defaults(handler=run)
 
 
@@ -99,11 +111,21 @@ def run(args: argparse.Namespace) -> int:
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
         raise InputError("suites", f"two suites are named {dup[0]!r}; names must be unique")
-    all_held = True
-    for suite in suites:
-        outcome = run_one(suite, args)
-        all_held &= outcome.held
-    return 0 if all_held else 1
+    runs = [run_one(suite, args) for suite in suites]
+    if args.junit is not None:
+        from sim.experiment.atomic import atomic_write_text
+        from sim.experiment.junit import junit_xml
+
+        try:
+            atomic_write_text(args.junit, junit_xml(runs))
+        except OSError as exc:
+            raise InputError(f"--junit {args.junit}", f"cannot write ({exc.strerror})") from None
+    if args.json:
+        from sim.cli.common import print_json
+        from sim.experiment.junit import json_summary
+
+        print_json(json_summary(runs))
+    return 0 if all(r.held for r in runs) else 1
 
 
 def run_one(suite, args: argparse.Namespace) -> SuiteRun:
@@ -124,7 +146,8 @@ def run_one(suite, args: argparse.Namespace) -> SuiteRun:
             progress=progress,
             on_wait=lambda note: print(f"nurture suite: {note}", file=sys.stderr, flush=True),
         )
-    print_outcome(outcome)
+    if not getattr(args, "json", False):
+        print_outcome(outcome)
     return outcome
 
 

@@ -44,7 +44,12 @@ def add_study_options(p: argparse.ArgumentParser, replications: int) -> None:
     )
     p.add_argument("--resume", action="store_true", help="reuse finished worlds of this run")
     p.add_argument("--workers", type=_count(1, 4096), help="processes (default: all cores)")
-    p.add_argument("--executor", choices=("local", "dask", "serial"), default="local")
+    p.add_argument(
+        "--executor",
+        choices=("local", "dask", "serial"),
+        default="local",
+        help="where evaluations run: a local process pool, Dask, or serially (default: local)",
+    )
     p.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
     p.add_argument("--no-report", action="store_true", help="do not write report.html")
     p.add_argument("--json", action="store_true", help="one JSON object on stdout")

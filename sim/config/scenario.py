@@ -14,8 +14,10 @@ from sim.config.base import NonNegative, Positive, Probability, StrictModel, che
 
 #: Largest number of leads one world may hold; refused before any memory is taken.
 MAX_LEADS_PER_WORLD = 20_000_000
-#: The longest outcome window, ten years: the world runs day by day to the last lead's end.
-MAX_WINDOW_DAYS = 3650.0
+#: The longest outcome window, a century. The daily batch wakes only on days with work, so a
+#: long window costs only its leads' events; the validations follow leads for 5,000 days to
+#: stand for "until absorbed", and nothing longer has a meaning for a practice.
+MAX_WINDOW_DAYS = 36525.0
 #: Average month length in days (365.25 / 12).
 DAYS_PER_MONTH = 30.4375
 

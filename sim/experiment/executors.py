@@ -15,6 +15,7 @@ again with ``--resume``, instead of a traceback or a silent wait.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import time
 from collections.abc import Callable, Iterator, MutableMapping, Sequence
@@ -67,12 +68,29 @@ def run_local(
     if workers <= 1 or len(tasks) <= 1:
         yield from run_serial(fn, tasks)
         return
-    with ProcessPoolExecutor(max_workers=min(workers, len(tasks))) as pool:
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)))
+    try:
         pending = {pool.submit(fn, task): i for i, task in enumerate(tasks)}
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for fut in done:
                 yield pending.pop(fut), fut.result()
+    except BaseException:
+        # Interrupted (Ctrl-C, SIGTERM) or failed: stop the workers now instead of waiting
+        # for their replications; the finished ones are already with the caller.
+        _stop_workers(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in processes:
+        if proc.is_alive():
+            proc.kill()
+    for proc in processes:
+        proc.join(timeout=5)
 
 
 def parse_scheduler(address: str) -> str:
@@ -176,6 +194,11 @@ def run_dask(
             where, f"{what}; {finished} of {len(tasks)} replications finished and saved: {RESUME}"
         )
 
+    # Dask logs a lost connection as a traceback on stderr; the run reports it in one line.
+    quiet = [logging.getLogger(n) for n in ("distributed", "distributed.client", "tornado")]
+    levels = [q.level for q in quiet]
+    for q in quiet:
+        q.setLevel(logging.CRITICAL + 1)
     try:
         futures = [client.submit(fn, task, pure=False) for task in tasks]
         index = {f.key: i for i, f in enumerate(futures)}
@@ -217,6 +240,8 @@ def run_dask(
         # Closing a client whose scheduler is gone may itself fail; the run's outcome stands.
         with contextlib.suppress(Exception):
             client.close(timeout=CONNECT_TIMEOUT_S)
+        for q, level in zip(quiet, levels, strict=True):
+            q.setLevel(level)
         if cluster is not None:
             cluster.close()
 

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from sim.report.style import base_layout, pct, pick_colors
+from sim.report.style import DASH, LEGEND_TOP_MAX, base_layout, pct, pick_colors
 
 #: Funnel stages in order, as keys of ``curves.json``'s ``funnel`` records.
 STAGES = ("leads", "consideration", "decision", "booked", "patient")
@@ -76,6 +76,9 @@ def funnel_figure(
     """
     counts = funnel_counts(data)
     palette = pick_colors(counts, colors, control)
+    # Percentages on the bars while they fit (a few arms); with more, in the hover and in
+    # the funnel table beside the figure.
+    labelled = len(counts) <= 3
     fig = go.Figure()
     for arm, c in counts.items():
         leads = c["leads"]
@@ -83,11 +86,35 @@ def funnel_figure(
         fig.add_trace(go.Bar(
             name=arm, x=[STAGE_LABELS[s] for s in STAGES], y=shares,
             customdata=[c[s] for s in STAGES], marker_color=palette[arm],
-            text=[pct(v) for v in shares], textposition="outside", cliponaxis=False,
+            text=[pct(v) for v in shares] if labelled else None,
+            textposition="outside" if labelled else "none", cliponaxis=False,
+            textfont={"size": 11},
             hovertemplate=(f"<b>{arm}</b><br>%{{x}}: %{{y:.1%}}<br>"
                            f"%{{customdata:,}} of {leads:,} leads<extra></extra>"),
         ))  # fmt: skip
-    base_layout(fig, title)
-    fig.update_layout(barmode="group", bargap=0.2)
-    fig.update_yaxes(title_text="Share of leads", tickformat=".0%", rangemode="tozero")
+    base_layout(fig, title, legend_right=len(counts) > LEGEND_TOP_MAX)
+    fig.update_layout(barmode="group", bargap=0.2, uniformtext={"minsize": 9, "mode": "hide"})
+    # Headroom above the leads bar (100%) for its label.
+    fig.update_yaxes(title_text="Share of leads", tickformat=".0%", range=[0, 1.12])
     return fig
+
+
+def funnel_table(data: Any, control: str | None = None) -> str:
+    """The funnel as an HTML table: per arm, the share (and count) reaching each stage.
+
+    >>> t = funnel_table({"a": {"leads": 200, "consideration": 120, "decision": 60,
+    ...     "booked": 40, "patient": 30}})
+    >>> "15.0% (30)" in t
+    True
+    """
+    from sim.report.tables import html_table
+
+    counts = funnel_counts(data)
+    header = ["Arm", *(STAGE_LABELS[s] for s in STAGES)]
+    rows = []
+    for arm, c in counts.items():
+        name = f"{arm} (control)" if arm == control else arm
+        leads = c["leads"]
+        rows.append([name, *(f"{pct(c[s] / leads) if leads else DASH} ({c[s]:,})"
+                             for s in STAGES)])  # fmt: skip
+    return html_table(header, rows, numeric=[False] + [True] * len(STAGES))

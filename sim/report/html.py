@@ -17,35 +17,15 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from dataclasses import dataclass
 from html import escape
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-import pandas as pd
-import plotly.graph_objects as go
 import plotly.io as pio
 
 from sim.errors import InputError
-from sim.report.cost import cost_breakdown_figure, cost_per_patient_figure
-from sim.report.funnel import funnel_figure
-from sim.report.lift import lift_forest_figure
 from sim.report.run_folder import RunFolder, load_run
-from sim.report.spread import replication_spread_figure
-from sim.report.style import DASH, arm_colors, number
-from sim.report.sweep import sweep_figure
-from sim.report.tables import (
-    arms_table,
-    conversion_table,
-    cost_table,
-    expectations_table,
-    key_values,
-    mapping_table,
-    method_notes,
-    outcome_table,
-    pretty_json,
-)
-from sim.report.timeline import cumulative_incidence_figure, incidence_from_leads
+from sim.report.sections import ReportFigure, Section, report_sections
+from sim.report.style import DASH, number
 
 REPORT_NAME = "report.html"
 #: plotly config for every figure: no logo, no cloud links.
@@ -54,15 +34,7 @@ PLOT_CONFIG = {"displaylogo": False, "responsive": True,
 #: Run after each figure's ``Plotly.newPlot`` promise resolves (plotly's post_script).
 POST_SCRIPT = "window.nurtureReport && window.nurtureReport.drawn('{plot_id}');"
 
-
-@dataclass(frozen=True)
-class ReportFigure:
-    """A figure of the report: its element id, heading, caption and plotly figure."""
-
-    id: str
-    heading: str
-    caption: str
-    figure: go.Figure
+__all__ = ["REPORT_NAME", "ReportFigure", "build_report", "render_report", "report_figures"]
 
 
 def build_report(run_dir: str | Path) -> Path:
@@ -86,95 +58,30 @@ def build_report(run_dir: str | Path) -> Path:
 
 
 def report_figures(run: RunFolder) -> list[ReportFigure]:
-    """The figures a run supports, in report order (absent inputs mean absent figures)."""
-    s = run.summary
-    control = run.control
-    colors = arm_colors([str(a) for a in s["arm"]], control)
-    figs: list[ReportFigure] = []
-    has_lift = "abs_lift" in s.columns and s["abs_lift"].notna().any()
-    if has_lift:
-        figs.append(ReportFigure(
-            "fig-lift", "Lift over the control",
-            "Each arm's conversion rate minus the control's (left, percentage points) and "
-            "relative to it (right), with 95% intervals. Labels give the p-value and the "
-            "p-value adjusted for comparing several arms with the same control.",
-            lift_forest_figure(s, colors=colors),
-        ))  # fmt: skip
-    if run.curves is not None and all("funnel" in a for a in run.curves["arms"].values()):
-        figs.append(ReportFigure(
-            "fig-funnel", "Funnel",
-            "Share of each arm's leads (pooled over replications) that reached each stage of "
-            "the buyer's journey, booked a first appointment, and attended it (patient).",
-            funnel_figure(run.curves, control=control, colors=colors),
-        ))  # fmt: skip
-    incidence = None
-    if run.curves is not None:
-        incidence = run.curves
-    elif run.leads_path is not None:
-        incidence = incidence_from_leads(pd.read_parquet(run.leads_path))
-    if incidence is not None:
-        figs.append(ReportFigure(
-            "fig-incidence", "Timing",
-            "Cumulative incidence by days since the lead arrived, with 95% bands "
-            "(Aalen-Johansen; becoming a patient and being lost are competing risks).",
-            cumulative_incidence_figure(incidence, control=control, colors=colors),
-        ))  # fmt: skip
-    cost_cols = ("marketing_cost_per_conversion_usd", "cost_per_conversion_usd")
-    if any(c in s.columns and s[c].notna().any() for c in cost_cols):
-        figs.append(ReportFigure(
-            "fig-cost", "Cost per patient",
-            "Marketing cost per patient counts lead acquisition only; the fully loaded cost "
-            "adds email, sales labour and fixed platform and content fees. 95% intervals.",
-            cost_per_patient_figure(s),
-        ))  # fmt: skip
-    parts = [f"cost_{p}_per_conversion_usd" for p in ("acquisition", "email", "sales", "fixed")]
-    if all(c in s.columns for c in parts) and s[parts].notna().any().any():
-        figs.append(ReportFigure(
-            "fig-cost-breakdown", "Cost breakdown",
-            "Fully loaded cost per patient split into what it is spent on.",
-            cost_breakdown_figure(s),
-        ))  # fmt: skip
-    if run.replications is not None:
-        figs.append(ReportFigure(
-            "fig-spread", "Replications",
-            "Conversion rate of every replication, per arm (box: quartiles; dashed: mean). "
-            "The spread is the simulation's own noise at this many leads.",
-            replication_spread_figure(run.replications, "conversion_rate", control=control,
-                                      colors=colors),
-        ))  # fmt: skip
-    if run.is_sweep:
-        figs.append(ReportFigure(
-            "fig-sweep", "Sweep",
-            "Conversion rate across the swept parameter's values, with 95% intervals.",
-            sweep_figure(s, "conversion_rate"),
-        ))  # fmt: skip
-    return figs
+    """Every figure of the report, in page order (absent inputs mean absent figures)."""
+    return [f for section in report_sections(run) for f in section.figures]
 
 
 def render_report(run: RunFolder) -> str:
-    """The report's HTML text."""
+    """The report's HTML text: the header, then every registered section that has content."""
     m = run.manifest
     suite = str(m.get("suite") or run.path.parent.name)
     run_id = str(m.get("run_id") or run.path.name)
-    figures = report_figures(run)
+    sections = report_sections(run)
     parts = [_header(run, suite, run_id)]
-    if run.expectations is not None:
-        parts.append(_section("Expectations", _expectations_block(run.expectations)))
-    control = run.control
-    tables = [
-        "<h3>Conversion and lift</h3>", conversion_table(run.summary, control),
-        "<h3>Cost per patient</h3>", cost_table(run.summary, control),
-        "<h3>Other outcomes</h3>", outcome_table(run.summary, control),
-    ]  # fmt: skip
-    notes = method_notes(run.summary)
-    if notes:
-        tables.append("<ul class=\"notes\">" + "".join(f"<li>{escape(n)}</li>" for n in notes)
-                      + "</ul>")  # fmt: skip
-    parts.append(_section("Results", "".join(tables)))
-    if figures:
-        parts.append(_section("Figures", _figures_html(figures)))
-    parts.append(_section("Run details", _manifest_block(run)))
-    return _page(f"{suite} — Nurture Lab report", "".join(parts), len(figures))
+    first = True
+    n_figures = 0
+    for section in sections:
+        body = []
+        for part in section.parts:
+            if isinstance(part, ReportFigure):
+                body.append(_figure_html(part, include_plotlyjs=first))
+                first = False
+                n_figures += 1
+            else:
+                body.append(part)
+        parts.append(_section(section, "".join(body)))
+    return _page(f"{suite} — Nurture Lab report", "".join(parts), n_figures)
 
 
 def _header(run: RunFolder, suite: str, run_id: str) -> str:
@@ -212,72 +119,26 @@ def _paragraphs(text: str) -> list[str]:
     return [p for p in paras if p]
 
 
-def _expectations_block(items: list[dict]) -> str:
-    if not items:
-        return "<p>This suite states no expectations.</p>"
-    return expectations_table(items)
+def _figure_html(f: ReportFigure, *, include_plotlyjs: bool) -> str:
+    div = pio.to_html(
+        f.figure, include_plotlyjs=include_plotlyjs, full_html=False, div_id=f.id,
+        config=PLOT_CONFIG, post_script=POST_SCRIPT, default_width="100%",
+    )  # fmt: skip
+    return (f'<figure class="plot" id="{f.id}-figure" aria-label="{escape(f.heading)}">{div}'
+            f"<figcaption>{escape(f.caption)}</figcaption></figure>")  # fmt: skip
+
+
+def _section(section: Section | str, body: str) -> str:
+    """A ``<section>``: from a :class:`Section`, or from a title (study reports use that)."""
+    if isinstance(section, str):
+        section = Section(section.lower().replace(" ", "-"), section, ())
+    return (f'<section id="{escape(section.id)}"><h2>{escape(section.title)}</h2>{body}'
+            "</section>")  # fmt: skip
 
 
 def _figures_html(figures: list[ReportFigure]) -> str:
-    out = []
-    for i, f in enumerate(figures):
-        div = pio.to_html(
-            f.figure, include_plotlyjs=i == 0, full_html=False, div_id=f.id,
-            config=PLOT_CONFIG, post_script=POST_SCRIPT, default_width="100%",
-        )  # fmt: skip
-        out.append(
-            f'<figure class="plot" id="{f.id}-figure" aria-label="{escape(f.heading)}">{div}'
-            f"<figcaption>{escape(f.caption)}</figcaption></figure>"
-        )
-    return "".join(out)
-
-
-def _manifest_block(run: RunFolder) -> str:
-    m = run.manifest
-    seconds = m.get("seconds")
-    facts = [
-        ("Suite", m.get("suite")), ("Suite file", m.get("suite_file")),
-        ("Run id", m.get("run_id")), ("Design", m.get("design")),
-        ("Replications", m.get("replications")),
-        ("Replications reused", m.get("replications_reused")), ("Seed", m.get("seed")),
-        ("Replication seeds", m.get("replication_seeds")), ("Control", m.get("control")),
-        ("Alpha", m.get("alpha")), ("p-value adjustment", m.get("adjust")),
-        ("Scenario file", m.get("scenario_file")), ("Executor", m.get("executor")),
-        ("Workers", m.get("workers")), ("Git commit", m.get("git_commit") or "not recorded"),
-        ("Started (UTC)", m.get("started_utc")),
-        ("Run time", f"{float(seconds):,.1f} s" if isinstance(seconds, (int, float)) else None),
-        ("Folder", str(run.path)),
-    ]  # fmt: skip
-    # Facts the manifest does not record are left out rather than shown as dashes.
-    facts = [(k, v) for k, v in facts if v is not None and v != ""]
-    parts = [key_values(facts)]
-    if m.get("arms"):
-        parts += ["<h3>Arms</h3>", arms_table(m["arms"])]
-    if isinstance(m.get("versions"), dict) and m["versions"]:
-        parts += ["<h3>Package versions</h3>", mapping_table(m["versions"], ("Package", "Version"))]
-    if isinstance(m.get("outputs"), dict) and m["outputs"]:
-        parts += ["<h3>Outputs (SHA-256)</h3>",
-                  mapping_table(m["outputs"], ("File", "SHA-256"), mono=True)]  # fmt: skip
-    if m.get("scenario"):
-        parts.append(f"<details><summary>Resolved scenario</summary>{pretty_json(m['scenario'])}"
-                     "</details>")  # fmt: skip
-    if m.get("strategies"):
-        parts.append("<details><summary>Resolved strategies</summary>"
-                     f"{pretty_json(m['strategies'])}</details>")  # fmt: skip
-    parts.append(f'<p class="generator">Report by nurture-lab {escape(_version())}.</p>')
-    return "".join(parts)
-
-
-def _section(title: str, body: str) -> str:
-    slug = title.lower().replace(" ", "-")
-    return f'<section id="{slug}"><h2>{escape(title)}</h2>{body}</section>'
-
-
-def _version() -> str:
-    try:
-        return version("nurture-lab")
-    except PackageNotFoundError:  # pragma: no cover - source tree without install
-        return "(source tree)"
+    """Figures in a row, plotly.js embedded with the first (study reports use this)."""
+    return "".join(_figure_html(f, include_plotlyjs=i == 0) for i, f in enumerate(figures))
 
 
 # Recorded in the DOM so a headless browser's --dump-dom shows whether the page worked.

@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from sim.report.inputs import as_frame, control_arm, error_bars, floats, require_columns
-from sim.report.style import base_layout, p_phrase, pick_colors, pp, signed_pct
+from sim.report.style import base_layout, p_phrase, pick_colors, pp, signed_pct, wrap_label
 
 LIFT_COLUMNS = ("arm", "abs_lift", "abs_lift_ci_lower", "abs_lift_ci_upper", "rel_lift",
                 "rel_lift_ci_lower", "rel_lift_ci_upper")  # fmt: skip
@@ -34,8 +34,8 @@ def lift_forest_figure(
     Returns:
         Two panels sharing the arm axis. Per arm, a trace in the left panel (``x`` = absolute
         lift x 100, in pp) and one in the right (``x`` = relative lift as a fraction), with
-        asymmetric error bars and the estimate as label; the arm's tick label gives the
-        adjusted p-value, the hover both p-values and the interval.
+        asymmetric error bars; the estimate is an annotation right of the interval; the
+        arm's tick label gives the adjusted p-value, the hover both p-values and the interval.
 
     Example:
         >>> fig = lift_forest_figure([
@@ -56,6 +56,7 @@ def lift_forest_figure(
         rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.06,
         subplot_titles=("Absolute lift (percentage points)", "Relative lift"),
     )  # fmt: skip
+    spans: dict[int, list[float]] = {1: [0.0], 2: [0.0]}
     for _, r in rows.iterrows():
         arm = str(r["arm"])
         p, p_adj = r.get("p_value"), r.get("p_value_adjusted")
@@ -66,28 +67,40 @@ def lift_forest_figure(
             est, lo, hi = floats([r[metric], r[f"{metric}_ci_lower"], r[f"{metric}_ci_upper"]])
             ci = f"{fmt(lo)} to {fmt(hi)}" if math.isfinite(lo) and math.isfinite(hi) else "no CI"
             fig.add_trace(go.Scatter(
-                name=arm, legendgroup=arm, mode="markers+text",
+                name=arm, legendgroup=arm, mode="markers",
                 x=[est * scale], y=[arm],
                 error_x=error_bars([est * scale], [lo * scale], [hi * scale]),
                 marker={"color": palette[arm], "size": 11, "symbol": "diamond"},
-                text=[fmt(est)],
-                textposition="top center", cliponaxis=False,
                 hovertemplate=(f"<b>{arm}</b> vs {control}<br>{fmt(est)} (95% CI {ci})<br>"
                                f"{p_text}" + (f"<br>{method}" if method else "")
                                + "<extra></extra>"),
             ), row=1, col=col)  # fmt: skip
+            right = hi if math.isfinite(hi) else est
+            spans[col] += [v * scale for v in (est, lo, hi) if math.isfinite(v)]
+            # The estimate as a label right of the interval, on white: it never sits on the
+            # marker, the whisker or the zero line.
+            axis = "" if col == 1 else "2"
+            fig.add_annotation(
+                x=right * scale, y=arm, xref=f"x{axis}", yref=f"y{axis}", text=fmt(est),
+                showarrow=False, xanchor="left", xshift=8, bgcolor="rgba(255,255,255,0.9)",
+                font={"size": 12, "color": "#222"},
+            )  # fmt: skip
     for col in (1, 2):
         fig.add_vline(x=0, line={"color": "#888", "dash": "dash", "width": 1}, row=1, col=col)
     base_layout(fig, title or f"Lift over the control ({control})",
-                height=max(300, 180 + 80 * len(rows)))  # fmt: skip
-    fig.update_xaxes(ticksuffix=" pp", zeroline=False, row=1, col=1)
-    fig.update_xaxes(tickformat="+.0%", zeroline=False, row=1, col=2)
-    # Reversed category axis, first arm on top, with room above it for its label; the tick
-    # labels carry the adjusted p-value, so long labels never run into the markers.
+                height=max(300, 170 + 64 * len(rows)))  # fmt: skip
+    for col, suffix in ((1, {"ticksuffix": " pp"}), (2, {"tickformat": "+.0%"})):
+        lo_, hi_ = min(spans[col]), max(spans[col])
+        pad = (hi_ - lo_) or abs(hi_) or 1.0
+        # Room on the right for the labels (about a third of the panel).
+        fig.update_xaxes(range=[lo_ - 0.08 * pad, hi_ + 0.45 * pad], zeroline=False,
+                         row=1, col=col, **suffix)  # fmt: skip
+    # Reversed category axis, first arm on top; the tick labels carry the adjusted p-value,
+    # so long labels never run into the markers.
     arms = [str(a) for a in rows["arm"]]
-    ticks = [f"<b>{a}</b><br>adj. {p_phrase(r.get('p_value_adjusted'))}" for a, (_, r)
-             in zip(arms, rows.iterrows(), strict=True)]  # fmt: skip
-    fig.update_yaxes(type="category", range=[len(rows) - 0.5, -0.9], tickvals=arms,
+    ticks = [f"<b>{wrap_label(a)}</b><br>adj. {p_phrase(r.get('p_value_adjusted'))}"
+             for a, (_, r) in zip(arms, rows.iterrows(), strict=True)]  # fmt: skip
+    fig.update_yaxes(type="category", range=[len(rows) - 0.5, -0.5], tickvals=arms,
                      ticktext=ticks, automargin=True)  # fmt: skip
     fig.update_layout(showlegend=False)
     return fig

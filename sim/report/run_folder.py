@@ -19,7 +19,7 @@ import pandas as pd
 from sim.errors import InputError
 
 #: Text columns of the tables; every other column is read as a number.
-TEXT_COLUMNS = ("arm", "control", "method", "note", "sweep_parameter", "value_note")
+TEXT_COLUMNS = ("arm", "control", "method", "note", "sweep_parameter", "value_note", "source")
 #: Columns ``summary.csv`` must have.
 SUMMARY_REQUIRED = ("arm", "n", "conversions", "conversion_rate")
 #: Columns ``replications.csv`` must have.
@@ -41,6 +41,8 @@ class RunFolder:
         curves: ``curves.json`` or ``None``.
         expectations: ``expectations.json`` or ``None``.
         leads_path: ``leads.parquet`` if the run kept per-lead records.
+        sales_desk: ``sales_desk.json`` (the desk by hour of the week) or ``None``.
+        by_source: ``summary_by_source.csv`` (one row per lead source and arm) or ``None``.
     """
 
     path: Path
@@ -50,6 +52,8 @@ class RunFolder:
     curves: dict[str, Any] | None
     expectations: list[dict[str, Any]] | None
     leads_path: Path | None
+    sales_desk: dict[str, Any] | None = None
+    by_source: pd.DataFrame | None = None
 
     @property
     def control(self) -> str | None:
@@ -115,8 +119,15 @@ def load_run(run_dir: str | Path) -> RunFolder:
     if (path / "expectations.json").is_file():
         expectations = _check_expectations(path / "expectations.json")
     leads = path / "leads.parquet"
+    desk = None
+    if (path / "sales_desk.json").is_file():
+        desk = _check_desk(path / "sales_desk.json")
+    by_source = None
+    if (path / "summary_by_source.csv").is_file():
+        by_source = _read_table(path / "summary_by_source.csv", ("source", *SUMMARY_REQUIRED),
+                                "one row per lead source and arm")  # fmt: skip
     return RunFolder(path, manifest, summary, replications, curves, expectations,
-                     leads if leads.is_file() else None)  # fmt: skip
+                     leads if leads.is_file() else None, desk, by_source)  # fmt: skip
 
 
 def _read_json(path: Path, expected: str) -> Any:
@@ -198,6 +209,26 @@ def _check_curves(path: Path) -> dict[str, Any]:
         ):
             raise InputError(f"{where}.funnel", f"expected counts for {', '.join(FUNNEL_STAGES)}")
     return curves
+
+
+#: What ``sales_desk.json`` holds per desk: 168 numbers (hours of the week) per key.
+DESK_KEYS = ("attempts", "unanswered", "wait_hours", "busy_hours", "agent_hours")
+
+
+def _check_desk(path: Path) -> dict[str, Any]:
+    expected = ('{"shared": bool, "desks": {name: {"attempts", "unanswered", "wait_hours", '
+                '"busy_hours", "agent_hours": 168 numbers each}}}')  # fmt: skip
+    desk = _read_json(path, expected)
+    if not isinstance(desk, dict) or not isinstance(desk.get("desks"), dict):
+        raise InputError(f"{path}: desks", f"missing or not an object; expected {expected}")
+    for name, rec in desk["desks"].items():
+        for key in DESK_KEYS:
+            values = rec.get(key) if isinstance(rec, dict) else None
+            if (not isinstance(values, list) or len(values) != 168
+                    or any(not isinstance(v, (int, float)) or v < 0 for v in values)):
+                raise InputError(f"{path}: desks.{name}.{key}",
+                                 "expected 168 non-negative numbers, one per hour of the week")
+    return desk
 
 
 def _check_expectations(path: Path) -> list[dict[str, Any]]:

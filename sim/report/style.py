@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -247,13 +248,28 @@ def label(metric: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def base_layout(fig: go.Figure, title: str, *, height: int = 420) -> go.Figure:
+#: More arms than this and legends move to the right of the plot, one entry a line.
+LEGEND_TOP_MAX = 4
+
+
+def base_layout(
+    fig: go.Figure, title: str, *, height: int = 420, legend_right: bool = False
+) -> go.Figure:
     """Apply the shared look: white background, system font, title then legend on top.
 
     Title and legend are placed in pixels from the top of the figure (container
-    coordinates), above the plot area, so they never cover subplot titles or data.
+    coordinates), above the plot area, so they never cover subplot titles or data. With
+    ``legend_right`` (many arms) the legend is a column right of the plot instead, so a long
+    list of arm names never wraps into the plot.
     """
-    top = 100
+    top = 100 if not legend_right else 70
+    legend = (
+        {"orientation": "v", "x": 1.02, "xanchor": "left", "y": 1.0, "yanchor": "top",
+         "font": {"size": 12}}
+        if legend_right
+        else {"orientation": "h", "x": 0.0, "xanchor": "left", "xref": "container",
+              "y": 1 - 44 / height, "yanchor": "top", "yref": "container"}
+    )  # fmt: skip
     fig.update_layout(
         template="plotly_white",
         title={"text": title, "x": 0.0, "xanchor": "left", "xref": "container",
@@ -262,8 +278,28 @@ def base_layout(fig: go.Figure, title: str, *, height: int = 420) -> go.Figure:
         font={"family": FONT, "size": 13, "color": "#222"},
         height=height,
         margin={"l": 70, "r": 30, "t": top, "b": 60},
-        legend={"orientation": "h", "x": 0.0, "xanchor": "left", "xref": "container",
-                "y": 1 - 44 / height, "yanchor": "top", "yref": "container"},
+        legend=legend,
         hoverlabel={"font": {"family": FONT}},
     )  # fmt: skip
     return fig
+
+
+def wrap_label(text: str, width: int = 16) -> str:
+    """A long arm name broken onto lines (at ``_``, ``-``, ``/`` or spaces) for tick labels.
+
+    >>> wrap_label("speed_to_lead_five_minutes", 12)
+    'speed_to_<br>lead_five_<br>minutes'
+    >>> wrap_label("short")
+    'short'
+    """
+    if len(text) <= width:
+        return text
+    pieces = re.split(r"(?<=[_\-/ ])", text)
+    lines, line = [], ""
+    for piece in pieces:
+        if line and len(line) + len(piece) > width:
+            lines.append(line)
+            line = ""
+        line += piece
+    lines.append(line)
+    return "<br>".join(lines)

@@ -8,8 +8,9 @@ from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
-from sim.report.inputs import as_frame, ci_columns, floats, require_columns
+from sim.report.inputs import as_frame, ci_columns, control_arm, floats, require_columns
 from sim.report.style import (
     PALETTE,
     axis_format,
@@ -17,6 +18,9 @@ from sim.report.style import (
     format_value,
     hover_format,
     label,
+    pp,
+    usd,
+    usd_digits,
     with_alpha,
 )
 
@@ -96,11 +100,137 @@ def sweep_figure(
         ))  # fmt: skip
     base_layout(fig, title or f"{label(metric)} across {xname}")
     fig.update_layout(showlegend=group is not None)
-    if log_x is None:
-        values = [v for v in floats(df[x]) if math.isfinite(v)]
-        log_x = len(values) > 1 and min(values) > 0 and max(values) / min(values) >= 50
-    fig.update_xaxes(title_text=xname, type="log" if log_x else "linear")
+    fig.update_xaxes(title_text=xname, **x_axis(df[x], log_x))
     fig.update_yaxes(title_text=label(metric), **axis_format(metric))
+    return fig
+
+
+def x_axis(values: Any, log_x: bool | None = None) -> dict[str, Any]:
+    """Axis settings for swept values: log when they span a factor of 50 (then ticks at the
+    values themselves, so no minor labels such as "2 5" appear), else linear.
+
+    >>> x_axis([0, 1, 4, 24])["type"], x_axis([0.25, 1, 4, 24])["ticktext"]
+    ('linear', ['0.25', '1', '4', '24'])
+    """
+    numbers = [v for v in floats(values) if math.isfinite(v)]
+    if len(numbers) != len([v for v in values if _is_value(v)]):
+        return {"type": "category"}
+    if log_x is None:
+        log_x = len(numbers) > 1 and min(numbers) > 0 and max(numbers) / min(numbers) >= 50
+    if not log_x:
+        return {"type": "linear"}
+    ticks = sorted(set(numbers))
+    return {"type": "log", "tickvals": ticks, "ticktext": [f"{v:g}" for v in ticks],
+            "minor": {"showgrid": False}}  # fmt: skip
+
+
+def sweep_lift_figure(
+    summary: Any,
+    *,
+    control: str | None = None,
+    x: str = "sweep_value",
+    title: str | None = None,
+) -> go.Figure:
+    """A sweep's answer: lift over the control and cost per patient against the swept value.
+
+    Each arm's own conversion interval contains the noise every arm shares (the year's lead
+    volume, say); the paired design removes it from differences, so the lift's interval is
+    the one that says whether the swept value matters.
+
+    Args:
+        summary: a sweep's summary table: ``sweep_value`` (and ``sweep_parameter``),
+            ``abs_lift`` with its interval, ``cost_per_conversion_usd`` with its interval.
+        control: the control arm (default the table's).
+        x: the column of swept values.
+        title: figure title.
+
+    Returns:
+        Two panels sharing the x axis: left the absolute lift in percentage points (a band
+        trace ``"Lift CI"`` and a line ``"Lift"``), right the fully loaded cost per patient
+        (``"Cost CI"``, ``"Cost per patient"``); rows without a swept value are left out; a
+        control outside the sweep is a dashed reference line in the cost panel.
+
+    Example:
+        >>> fig = sweep_lift_figure([
+        ...     {"arm": "d0", "control": "d0", "sweep_value": 0.0, "abs_lift": None,
+        ...      "cost_per_conversion_usd": 100.0},
+        ...     {"arm": "d4", "control": "d0", "sweep_value": 4.0, "abs_lift": -0.02,
+        ...      "abs_lift_ci_lower": -0.03, "abs_lift_ci_upper": -0.01,
+        ...      "cost_per_conversion_usd": 110.0}])
+        >>> lift = next(t for t in fig.data if t.name == "Lift")
+        >>> list(lift.x), [round(v, 6) for v in lift.y]
+        ([0.0, 4.0], [0.0, -2.0])
+    """
+    df = as_frame(summary, "sweep summary")
+    require_columns(df, ("arm", x, "abs_lift"), "sweep lift figure")
+    control = control or control_arm(df)
+    swept = df[[_is_value(v) for v in df[x]]].sort_values(x, kind="stable")
+    xname = _parameter_name(df, x)
+    titles = ("Lift over the control (percentage points)", "Cost per patient (fully loaded)")
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.1, subplot_titles=titles)
+    xs = swept[x].tolist()
+    arms = [str(a) for a in swept["arm"]]
+    is_control = [a == control for a in arms]
+    lift = [0.0 if c else v * 100 for v, c in zip(floats(swept["abs_lift"]), is_control,
+                                                     strict=True)]  # fmt: skip
+    panels = [(1, "Lift", lift, "abs_lift", 100.0)]
+    if "cost_per_conversion_usd" in swept.columns:
+        cost = floats(swept["cost_per_conversion_usd"])
+        panels.append((2, "Cost per patient", cost, "cost_per_conversion_usd", 1.0))
+    color = PALETTE[0]
+    digits = usd_digits(floats(df["cost_per_conversion_usd"])) if len(panels) > 1 else 2
+    for col, name, ys, metric, scale in panels:
+        cis = ci_columns(metric, swept.columns)
+        if cis is not None:
+            lo = [0.0 if c else v * scale for v, c in zip(floats(swept[cis[0]]), is_control,
+                                                              strict=True)]  # fmt: skip
+            hi = [0.0 if c else v * scale for v, c in zip(floats(swept[cis[1]]), is_control,
+                                                              strict=True)]  # fmt: skip
+            if metric != "abs_lift":
+                lo, hi = floats(swept[cis[0]]), floats(swept[cis[1]])
+            ok = [math.isfinite(a) and math.isfinite(b) for a, b in zip(lo, hi, strict=True)]
+            bx = [v for v, k in zip(xs, ok, strict=True) if k]
+            if bx:
+                fig.add_trace(go.Scatter(
+                    name=f"{name.split()[0]} CI", showlegend=False, hoverinfo="skip",
+                    x=bx + bx[::-1],
+                    y=[v for v, k in zip(hi, ok, strict=True) if k]
+                    + [v for v, k in zip(lo, ok, strict=True) if k][::-1],
+                    fill="toself", fillcolor=with_alpha(color, 0.18), line={"width": 0},
+                    mode="lines",
+                ), row=1, col=col)  # fmt: skip
+        else:
+            lo = hi = [math.nan] * len(ys)
+        if metric == "abs_lift":
+            rows = zip(arms, is_control, ys, lo, hi, strict=True)
+            text = [f"{a} (control)" if c
+                    else f"{a}: {pp(v / 100)} (95% CI {pp(l_ / 100)} to {pp(h / 100)})"
+                    for a, c, v, l_, h in rows]  # fmt: skip
+        else:
+            text = [f"{a}: {usd(v, digits)} (95% CI {usd(l_, digits)} to {usd(h, digits)})"
+                    for a, v, l_, h in zip(arms, ys, lo, hi, strict=True)]  # fmt: skip
+        fig.add_trace(go.Scatter(
+            name=name, x=xs, y=ys, mode="lines+markers", showlegend=False,
+            line={"color": color, "width": 2},
+            marker={"size": [11 if c else 8 for c in is_control],
+                    "symbol": ["diamond-open" if c else "circle" for c in is_control],
+                    "color": color},
+            customdata=text, hovertemplate=f"{xname} = %{{x}}<br>%{{customdata}}<extra></extra>",
+        ), row=1, col=col)  # fmt: skip
+    fig.add_hline(y=0, line={"color": "#888", "dash": "dash", "width": 1}, row=1, col=1)
+    rest = df[[str(a) == control for a in df["arm"]]]
+    if len(panels) > 1 and control not in arms and len(rest):
+        ref = floats(rest["cost_per_conversion_usd"])[0]
+        if math.isfinite(ref):
+            fig.add_hline(y=ref, line={"color": "#555", "dash": "dot", "width": 1}, row=1, col=2,
+                          annotation_text=f"{control} {usd(ref, digits)}",
+                          annotation_position="top left")  # fmt: skip
+    base_layout(fig, title or f"Lift and cost per patient across {xname} (paired, 95% intervals)",
+                height=420)  # fmt: skip
+    fig.update_layout(showlegend=False)
+    fig.update_xaxes(title_text=xname, **x_axis(swept[x]))
+    fig.update_yaxes(ticksuffix=" pp", zeroline=False, row=1, col=1)
+    fig.update_yaxes(tickprefix="$", tickformat=",.0f", row=1, col=2)
     return fig
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from html import escape
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 import pandas as pd
@@ -14,12 +16,14 @@ from sim.report.style import (
     DASH,
     format_value,
     is_number,
+    label,
     number,
     p_value,
     pct,
     pp,
     signed_pct,
     usd,
+    usd_digits,
 )
 
 
@@ -87,18 +91,34 @@ def conversion_table(summary: pd.DataFrame, control: str | None) -> str:
 
 
 def cost_table(summary: pd.DataFrame, control: str | None) -> str:
-    """Marketing and fully loaded cost per patient with intervals, and its four parts."""
+    """Marketing and fully loaded cost per patient with intervals, and its four parts.
+
+    Each quantity has one number of decimals (:func:`~sim.report.style.usd_digits`) for its
+    estimate and its interval.
+    """
     header = ["Arm", "Marketing $/patient", "95% CI", "Fully loaded $/patient", "95% CI",
               "Acquisition", "Email", "Sales", "Fixed"]  # fmt: skip
+    records = summary.to_dict("records")
+
+    def fmt(*bases: str):
+        cols = [c for b in bases for c in (b, f"{b.removesuffix('_usd')}_ci_lower",
+                                           f"{b.removesuffix('_usd')}_ci_upper")]  # fmt: skip
+        digits = usd_digits(r.get(c) for r in records for c in cols)
+        return lambda x: usd(x, digits)
+
+    mkt = fmt("marketing_cost_per_conversion_usd")
+    full = fmt("cost_per_conversion_usd")
+    part_cols = [f"cost_{p}_per_conversion_usd" for p in ("acquisition", "email", "sales",
+                                                           "fixed")]  # fmt: skip
+    parts = fmt(*part_cols)
     rows = []
-    for r in summary.to_dict("records"):
+    for r in records:
         rows.append([
             _arm_name(r, control),
-            usd(r.get("marketing_cost_per_conversion_usd")),
-            _interval(r, "marketing_cost_per_conversion", usd),
-            usd(r.get("cost_per_conversion_usd")), _interval(r, "cost_per_conversion", usd),
-            *(usd(r.get(f"cost_{p}_per_conversion_usd"))
-              for p in ("acquisition", "email", "sales", "fixed")),
+            mkt(r.get("marketing_cost_per_conversion_usd")),
+            _interval(r, "marketing_cost_per_conversion", mkt),
+            full(r.get("cost_per_conversion_usd")), _interval(r, "cost_per_conversion", full),
+            *(parts(r.get(c)) for c in part_cols),
         ])  # fmt: skip
     return html_table(header, rows, numeric=[False] + [True] * 8)
 
@@ -133,6 +153,34 @@ def method_notes(summary: pd.DataFrame) -> list[str]:
     return notes
 
 
+def rule_text(rule: str, metric: str) -> str:
+    """An expectation's rule with its numbers in the metric's format.
+
+    >>> rule_text("above newsletter (0.1934)", "conversion_rate")
+    'above newsletter (19.3%)'
+    >>> rule_text("between [0.12, 0.26]", "conversion_rate")
+    'between 12.0% and 26.0%'
+    >>> rule_text("CI excludes 0", "abs_lift")
+    'CI excludes +0.0 pp'
+    """
+    def value(text: str) -> str:
+        try:
+            return format_value(metric, float(text))
+        except ValueError:
+            return text
+
+    m = re.fullmatch(r"(above|below) (\S+) \(([^)]*)\)", rule)
+    if m:
+        return f"{m[1]} {m[2]} ({value(m[3])})"
+    m = re.fullmatch(r"between \[([^,\]]+), ([^\]]+)\]", rule)
+    if m:
+        return f"between {value(m[1])} and {value(m[2])}"
+    m = re.fullmatch(r"(CI (?:excludes|includes|above|below)) (\S+)(.*)", rule)
+    if m:
+        return f"{m[1]} {value(m[2])}{m[3]}"
+    return rule
+
+
 def expectations_table(items: Sequence[Mapping[str, Any]]) -> str:
     """One row per expectation: held or failed, what was claimed, the measured value."""
     header = ["Status", "Expectation", "Arm", "Metric", "Rule", "Value", "95% CI"]
@@ -144,7 +192,7 @@ def expectations_table(items: Sequence[Mapping[str, Any]]) -> str:
               if is_number(lo) and is_number(hi) else DASH)  # fmt: skip
         rows.append([
             "held" if e.get("held") else "FAILED", str(e.get("description", "")),
-            str(e.get("arm", "")), metric, str(e.get("rule", "")),
+            str(e.get("arm", "")), label(metric), rule_text(str(e.get("rule", "")), metric),
             format_value(metric, e.get("value")), ci,
         ])  # fmt: skip
         classes.append("held" if e.get("held") else "failed")
@@ -195,3 +243,75 @@ def _text(value: Any) -> str:
     if isinstance(value, float):
         return number(value, 3)
     return str(value)
+
+
+def run_time_facts(m: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """Honest timings: a resumed run's wall time beside the compute its results cost.
+
+    >>> dict(run_time_facts({"seconds": 0.5, "replications": 20, "replications_reused": 20,
+    ...     "compute_seconds": 143.2, "compute_seconds_reused": 143.2,
+    ...     "compute_seconds_this_run": 0.0}))["Replications computed"]
+    '0 of 20 in this run (20 reused from an earlier run)'
+    """
+    seconds, total = m.get("seconds"), m.get("replications")
+    reused = m.get("replications_reused") or 0
+    facts: list[tuple[str, Any]] = []
+    if is_number(seconds):
+        facts.append(("Wall time of this run", f"{float(seconds):,.1f} s"))
+    if is_number(total):
+        done = int(total) - int(reused)
+        text = f"{done:,} of {int(total):,} in this run"
+        if reused:
+            text += f" ({int(reused):,} reused from an earlier run)"
+        facts.append(("Replications computed", text))
+    compute = m.get("compute_seconds")
+    if is_number(compute):
+        text = f"{float(compute):,.1f} s over all replications"
+        if reused and is_number(m.get("compute_seconds_reused")):
+            text += (f" ({float(m.get('compute_seconds_this_run') or 0):,.1f} s in this run, "
+                     f"{float(m['compute_seconds_reused']):,.1f} s reused)")  # fmt: skip
+        facts.append(("Compute time", text))
+    elif reused:
+        facts.append(("Compute time", "not recorded for the reused replications"))
+    return facts
+
+
+def manifest_block(run: Any) -> str:
+    """The run details: manifest facts, arms, package versions, output hashes, configs."""
+    m = run.manifest
+    facts = [
+        ("Suite", m.get("suite")), ("Suite file", m.get("suite_file")),
+        ("Run id", m.get("run_id")), ("Design", m.get("design")),
+        ("Replications", m.get("replications")), ("Seed", m.get("seed")),
+        ("Replication seeds", m.get("replication_seeds")), ("Control", m.get("control")),
+        ("Alpha", m.get("alpha")), ("p-value adjustment", m.get("adjust")),
+        ("Scenario file", m.get("scenario_file")), ("Executor", m.get("executor")),
+        ("Workers", m.get("workers")), ("Git commit", m.get("git_commit") or "not recorded"),
+        ("Started (UTC)", m.get("started_utc")), *run_time_facts(m),
+        ("Folder", str(run.path)),
+    ]  # fmt: skip
+    # Facts the manifest does not record are left out rather than shown as dashes.
+    facts = [(k, v) for k, v in facts if v is not None and v != ""]
+    parts = [key_values(facts)]
+    if m.get("arms"):
+        parts += ["<h3>Arms</h3>", arms_table(m["arms"])]
+    if isinstance(m.get("versions"), dict) and m["versions"]:
+        parts += ["<h3>Package versions</h3>", mapping_table(m["versions"], ("Package", "Version"))]
+    if isinstance(m.get("outputs"), dict) and m["outputs"]:
+        parts += ["<h3>Outputs (SHA-256)</h3>",
+                  mapping_table(m["outputs"], ("File", "SHA-256"), mono=True)]  # fmt: skip
+    if m.get("scenario"):
+        parts.append(f"<details><summary>Resolved scenario</summary>{pretty_json(m['scenario'])}"
+                     "</details>")  # fmt: skip
+    if m.get("strategies"):
+        parts.append("<details><summary>Resolved strategies</summary>"
+                     f"{pretty_json(m['strategies'])}</details>")  # fmt: skip
+    parts.append(f'<p class="generator">Report by nurture-lab {escape(_version())}.</p>')
+    return "".join(parts)
+
+
+def _version() -> str:
+    try:
+        return version("nurture-lab")
+    except PackageNotFoundError:  # pragma: no cover - source tree without install
+        return "(source tree)"

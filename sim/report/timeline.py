@@ -23,7 +23,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from sim.analysis.incidence import cumulative_incidence
-from sim.report.style import base_layout, pct, pick_colors, with_alpha
+from sim.report.style import LEGEND_TOP_MAX, base_layout, pct, pick_colors, with_alpha
 
 #: Outcomes drawn, in panel order.
 CAUSES = ("patient", "lost", "unsubscribed")
@@ -213,6 +213,7 @@ def cumulative_incidence_figure(
     control: str | None = None,
     colors: Mapping[str, str] | None = None,
     alpha: float = 0.05,
+    hide_empty: bool = True,
     title: str = "When it happens: cumulative incidence by days since arrival",
 ) -> go.Figure:
     """One panel per outcome; per arm a step curve of the cumulative incidence and its CI band.
@@ -224,6 +225,8 @@ def cumulative_incidence_figure(
         control: the control arm (drawn in grey).
         colors: optional ``{arm: colour}``.
         alpha: 1 - confidence level of the bands (when computed here).
+        hide_empty: leave out a panel where no arm has any event; its cause is listed in
+            ``fig.layout.meta["hidden_panels"]``.
         title: figure title.
 
     Returns:
@@ -238,6 +241,15 @@ def cumulative_incidence_figure(
     """
     table = incidence_table(data, alpha=alpha)
     causes = [c for c in causes if c in set(table["cause"])]
+    hidden: list[str] = []
+    if hide_empty:
+        # A panel where no arm has a single event (no email sent: nobody unsubscribes) is
+        # an empty axis that reads as a finding; leave it out and say so in ``meta``.
+        peak = table.groupby("cause")["cif"].max()
+        hidden = [c for c in causes if not peak.get(c, 0.0) > 0.0]
+        if len(hidden) == len(causes):
+            hidden = hidden[1:]
+        causes = [c for c in causes if c not in hidden]
     arms = list(dict.fromkeys(str(a) for a in table["arm"]))
     palette = pick_colors(arms, colors, control)
     fig = make_subplots(
@@ -271,7 +283,8 @@ def cumulative_incidence_figure(
                 hovertemplate=(f"<b>{arm}</b>, {CAUSE_TITLES.get(cause, cause).lower()}<br>"
                                "by day %{x:.0f}: %{y:.1%}<extra></extra>"),
             ), row=1, col=col)  # fmt: skip
-    base_layout(fig, title, height=400)
+    base_layout(fig, title, height=400, legend_right=len(arms) > LEGEND_TOP_MAX)
+    fig.update_layout(meta={"hidden_panels": hidden})
     fig.update_xaxes(title_text="Days since arrival", rangemode="tozero")
     fig.update_yaxes(tickformat=".0%", rangemode="tozero")
     return fig

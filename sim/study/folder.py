@@ -92,7 +92,11 @@ def run_points(
     def checkpoint(key: tuple[int, int], rows: list[dict[str, Any]]) -> None:
         store.save_replication(index[key], {"rows": rows}, run_hash)
 
-    return evaluate_points(points, control, done=done, on_result=checkpoint, **kwargs)
+    try:
+        return evaluate_points(points, control, done=done, on_result=checkpoint, **kwargs)
+    except BaseException:
+        store.close()  # the run folder's lock; a rerun with --resume picks up the checkpoints
+        raise
 
 
 def write_outputs(
@@ -124,6 +128,7 @@ def write_outputs(
         "outputs": run.store.hashes(outputs),
     }
     run.store.write_json("manifest.json", to_jsonable(full))
+    run.store.close()  # release the run folder's lock: the study is complete
     return outputs
 
 

@@ -1,14 +1,24 @@
-"""The sales team: a ``simpy.Resource`` of agents with working hours and speed-to-lead decay.
+"""The sales team: agents with working hours, a first-come first-served queue, speed to lead.
 
 A trigger (a new lead, or a hand-off when the lead scores decision-ready) starts a call
 process: wait the strategy's response delay, move into working hours, queue for a free agent,
 then try to reach the lead. The chance of reaching it decays with the hours since the trigger
 (speed to lead); a conversation acts by the lead's true stage — books at decision, moves
 consideration along, and at awareness is a pushy sale that may drive the lead away.
+
+The queue is exact but cheap. With first-come first-served service a call's start is fixed
+the moment it joins the queue: it takes the agent who frees first (Kiefer-Wolfowitz), at that
+time or at the next opening if the agent frees after closing — calls in progress at closing
+time are finished, queued ones wait for the office to open. So the agents are a heap of the
+times they become free, and an attempt costs one SimPy timeout to join the queue and, only if
+it waits, one to start: no ``Resource`` requests, releases or call-length timeouts. Whether an
+attempt is placed at all (window still open, the lead's cap on attempts) is also known when it
+joins, since starts happen in the order calls join.
 """
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Generator
 
@@ -35,7 +45,8 @@ class SalesTeam:
         s = scenario.sales
         self.env = env
         self.p = p
-        self.agents = simpy.Resource(env, capacity=s.agents)
+        # When each agent is next free (all free at the start); see the module docstring.
+        self.free_at = [0.0] * s.agents
         self.hours = WorkingHours(s.open_hour, s.close_hour, s.workdays_per_week)
         self.reach_max = s.reach_max_prob
         self.reach_floor = s.reach_floor_share
@@ -78,50 +89,53 @@ class SalesTeam:
         self, lead: Lead, trigger: float, plan: CallParams, arm: ArmParams, ds: Draws
     ) -> Generator[simpy.Event, object, None]:
         """The call process: attempts until reached, given up, or the lead is out of reach."""
-        env, p, agents = self.env, self.p, self.agents
+        env, p, free_at, hours = self.env, self.p, self.free_at, self.hours
         lead.call_gen += 1
         gen = lead.call_gen
         delay = -plan.mean_delay * math.log1p(-ds.next()) if plan.mean_delay > 0 else 0.0
         when = trigger + delay
         for attempt in range(plan.max_attempts):
-            when = self.hours.next_open(when)
+            when = hours.next_open(when)
             if when > lead.end:
                 return
             # env.now is a sum of relative delays and can be an ulp past the absolute time
             # ``when`` (e.g. a call placed at once on arrival): never a negative delay.
-            yield env.timeout(max(0.0, when - env.now))
+            if when > env.now:
+                yield env.timeout(when - env.now)
             if lead.call_gen != gen:
                 return  # a newer trigger took over this lead
-            lead.advance_to(env.now, p)
-            if lead.state in (BOOKED, PATIENT) or lead.booked_t <= env.now:
+            queued = env.now
+            lead.advance_to(queued, p)
+            if lead.state in (BOOKED, PATIENT) or lead.booked_t <= queued:
                 return  # the practice knows it booked
             if lead.attempts >= arm.max_attempts_per_lead:
-                return  # no agent is taken for a call that may not be placed
-            # Explicit request/release rather than ``with``: the same events, less overhead.
-            req = agents.request()
-            queued = env.now
-            yield req
-            start = env.now
-            if start > lead.end or lead.attempts >= arm.max_attempts_per_lead:
-                # Its window closed while the call waited for an agent, or the lead has had
-                # the strategy's most attempts (counted across arrival and hand-off calls).
-                agents.release(req)
+                return  # the lead has had the strategy's most attempts (all triggers together)
+            # Join the queue: the first agent to free up takes the call, in working hours.
+            free = heapq.heappop(free_at)
+            start = queued if free <= queued else hours.next_open(free)
+            if start > lead.end:
+                # Its window closes before an agent is free: the agent is never taken.
+                heapq.heappush(free_at, free)
                 return
+            reached = ds.next() < self.reach_prob(start - trigger)
+            mean = self.mean_reached if reached else self.mean_unreached
+            length = -mean * math.log1p(-ds.next()) if self.exponential else mean
+            heapq.heappush(free_at, start + length)
+            # Counted on joining: starts follow the order of joining, so a later attempt of the
+            # same lead (another trigger's) sees this one when it checks the cap.
+            lead.attempts += 1
             waited = start - queued
             self.calls += 1
             self.wait_total += waited
             if waited > 0.0:
                 self.waited += 1
+                yield env.timeout(start - env.now)
             lead.wait += waited
-            lead.attempts += 1
             if self.log is not None:
                 self.log.add(lead, start, ATTEMPT)
             if lead.first_call_t > start:
                 lead.first_call_t = start
             lead.advance_to(start, p)
-            reached = ds.next() < self.reach_prob(start - trigger)
-            mean = self.mean_reached if reached else self.mean_unreached
-            length = -mean * math.log1p(-ds.next()) if self.exponential else mean
             if start < self.desk_until:
                 self._log_desk(start, length, waited, reached)
             if reached:
@@ -131,13 +145,11 @@ class SalesTeam:
                 self._conversation(lead, start, arm, ds, plan.pushy)
             # Booked now, not after the call: the lead's row may be written while it lasts.
             lead.sales_usd += length * self.usd_per_day
-            yield env.timeout(length)
-            agents.release(req)
             if reached or attempt + 1 == plan.max_attempts:
                 return
             if plan.give_up > 0.0 and ds.next() < plan.give_up:
                 return
-            when = env.now + plan.retry
+            when = start + length + plan.retry
 
     def _log_desk(self, start: float, length: float, waited: float, reached: bool) -> None:
         d = self.desk

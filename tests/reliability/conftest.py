@@ -286,3 +286,11 @@ def zygote():
     z = Zygote()
     yield z
     z.close()
+
+
+@pytest.fixture(scope="session")
+def zygote2():
+    """A second warm process, for two commands at the same time."""
+    z = Zygote()
+    yield z
+    z.close()

@@ -599,7 +599,7 @@ CASES: list[Case] = [
         "compare_control_not_an_arm",
         COMPARE_FILES,
         (*COMPARE, "--control", "baseline"),
-        ("--control", "'baseline' is not an arm; arms: calls, nurture"),
+        ("--control", "'baseline' is not an arm", "calls, nurture"),
     ),
     Case(
         "compare_alpha_above_1",
@@ -812,7 +812,7 @@ CASES: list[Case] = [
         "analyze_too_few_resamples",
         csv(CSV),
         (*ANALYZE, "--cpc-method", "bootstrap-percentile", "--resamples", "5"),
-        ("resamples", "5 is not allowed", "at least 100"),
+        ("--resamples", "5 is not allowed", "at least 100"),
     ),
 ]
 

@@ -6,17 +6,18 @@ properties are exact, not statistical: each must hold in every world, so one cou
 is a bug. Runs are reproducible (``derandomize=True``, no example database).
 
 The queueing property deserves a word. Adding a sales agent cannot make any lead wait longer
-*pathwise* when (i) calls join the queue at the same times whatever the number of agents,
-(ii) the queue is first come, first served, and (iii) each call's length belongs to the lead
-(it is drawn from the lead's own sales stream, not from a shared one). Then the waits follow
-the Kiefer-Wolfowitz workload recursion, and the sorted workload vector with c + 1 agents is
+*pathwise* when (i) calls join the queue at the same times whatever the number of agents, (ii)
+the queue is first come, first served, and (iii) each call's length belongs to the lead (it is
+drawn from the lead's own sales stream, not from a shared one). Then the waits follow the
+Kiefer-Wolfowitz workload recursion, and the sorted workload vector with c + 1 agents is
 componentwise no larger than with c (by induction: the next call waits the smallest workload,
-adding its service keeps the order, and an extra server only lowers order statistics). In
-the world, (ii) holds for ``simpy.Resource``; (iii) holds because ``SalesTeam.call`` draws the
-call length from the lead's ``Draws`` (sim/world/sales.py); (i) needs calls that change
-nothing downstream: nobody is reached (``reach_max_prob = 0``), one attempt (a retry would be
-timed from the end of the previous call, which depends on the queue), no email (no hand-off
-calls). Under those conditions the test checks every lead's wait, not just the mean.
+adding its service keeps the order, and an extra server only lowers order statistics). In the
+world, (ii) holds for the desk (a heap of the agents' free times, taken in the order calls
+join); (iii) holds because ``SalesTeam.call`` draws the call length from the lead's ``Draws``
+(sim/world/sales.py); (i) needs calls that change nothing downstream: nobody is reached
+(``reach_max_prob = 0``), one attempt (a retry would be timed from the end of the previous
+call, which depends on the queue), no email (no hand-off calls). Under those conditions the
+test checks every lead's wait, not just the mean.
 """
 
 from __future__ import annotations

@@ -37,6 +37,9 @@ def _child(req: dict) -> None:
         os.close(out)
         os.close(err)
         os.environ.update(req.get("env", {}))
+        full = os.environ.get("NURTURE_TEST_FULL_DISK")
+        if full:
+            _fill_the_disk_for(full)
         from sim.cli import main
 
         try:
@@ -54,6 +57,24 @@ def _child(req: dict) -> None:
             sys.stderr.flush()
         finally:
             os._exit(code)
+
+
+def _fill_the_disk_for(name: str) -> None:
+    """Make renaming a temporary over ``name`` fail as a full disk does (ENOSPC).
+
+    Every writer writes a temporary and renames it into place, so this exercises the same
+    path as a write that fails for want of space: the temporary is removed, the error rises.
+    """
+    import errno
+
+    real = os.replace
+
+    def replace(src, dst, *args, **kwargs):
+        if os.fspath(dst).endswith(name):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), os.fspath(dst))
+        return real(src, dst, *args, **kwargs)
+
+    os.replace = replace
 
 
 def _serve() -> None:

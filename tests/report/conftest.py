@@ -76,6 +76,33 @@ class RunSpec:
     failing_expectation: bool = False
 
 
+#: Seven arms as a speed-to-lead suite has them: long names, two arms that send no email.
+SEVEN_ARM_SPEC = RunSpec(
+    suite="speed_to_lead",
+    description="How fast sales calls a new lead, and what email adds.",
+    arms=[ArmTruth("no_nurture", 0.17, 0.0, 0.6),
+          ArmTruth("call_within_5_minutes", 0.235, 0.0, 1.4),
+          ArmTruth("call_within_1_hour", 0.215, 6.0, 1.2),
+          ArmTruth("call_within_4_hours", 0.2, 6.0, 1.1),
+          ArmTruth("call_next_business_day", 0.185, 6.0, 1.0),
+          ArmTruth("stage_nurture_with_handoff", 0.225, 7.0, 1.3),
+          ArmTruth("newsletter", 0.18, 4.0, 0.6)],
+)  # fmt: skip
+TWO_ARM_SPEC = RunSpec(
+    suite="seed_claims_two_arms",
+    description="No nurturing against stage-matched nurturing.",
+    arms=[ArmTruth("no_nurture", 0.17, 0.0, 0.6), ArmTruth("stage_nurture", 0.22, 7.0, 0.8)],
+)
+#: The most arms a report is meant for.
+TWELVE_ARM_SPEC = RunSpec(
+    suite="twelve_arms",
+    description="Twelve cadences.",
+    arms=[ArmTruth("control_no_email", 0.17, 0.0, 0.6)]
+    + [ArmTruth(f"cadence_every_{d}_days_{c}", 0.17 + 0.004 * i, 12.0 / d, 0.8)
+       for i, (d, c) in enumerate([(d, c) for c in ("matched", "generic") for d in
+                                   (2, 3, 5, 7, 10, 14)][:11])],
+)  # fmt: skip
+
 SWEEP_SPEC = RunSpec(
     suite="speed_sweep",
     description="How the first call's delay changes conversion.",
@@ -234,6 +261,31 @@ def curves_of(leads: pd.DataFrame, spec: RunSpec) -> dict[str, Any]:
     return {"days": list(range(WINDOW_DAYS + 1)), "arms": arms}
 
 
+def sales_desk_of(leads: pd.DataFrame, spec: RunSpec, agents: int = 2) -> dict[str, Any]:
+    """The desk by hour of the week, as the world logs it: calls in open hours (Mon-Fri 8-18),
+    busiest mid-morning; 6 minutes a call; waits grow with the hour's load."""
+    rng = np.random.default_rng(spec.seed + 1)
+    weeks = 26 * spec.replications  # six months of arrivals per replication
+    hours = np.arange(168)
+    open_ = ((hours // 24) < 5) & ((hours % 24) >= 8) & ((hours % 24) < 18)
+    profile = np.where(open_, 1.0 + 0.8 * np.exp(-(((hours % 24) - 10.5) ** 2) / 4.0), 0.0)
+    desks = {}
+    for arm in spec.arms:
+        total = float(leads.loc[leads.arm == arm.name, "sales_attempts"].sum())
+        attempts = rng.multinomial(int(total), profile / profile.sum()).astype(float)
+        busy = attempts * 0.1
+        capacity = np.full(168, float(agents * weeks))
+        load = busy / capacity
+        desks[arm.name] = {
+            "attempts": attempts.tolist(),
+            "unanswered": np.floor(attempts * 0.35).tolist(),
+            "wait_hours": (attempts * 0.5 * load / np.maximum(1 - load, 0.05)).tolist(),
+            "busy_hours": busy.tolist(),
+            "agent_hours": capacity.tolist(),
+        }
+    return {"shared": spec.design == "split", "desks": desks}
+
+
 def expectations_of(summary: pd.DataFrame, spec: RunSpec, control: str) -> list[dict]:
     s = summary.set_index("arm")
     base = float(s.loc[control, "conversion_rate"])
@@ -284,6 +336,12 @@ def write_run_folder(root: Path, spec: RunSpec | None = None) -> Path:
     (folder / "curves.json").write_text(json.dumps(curves_of(leads, spec), allow_nan=False))
     expectations = expectations_of(summary, spec, control)
     (folder / "expectations.json").write_text(json.dumps(_jsonable(expectations), indent=2))
+    (folder / "sales_desk.json").write_text(json.dumps(sales_desk_of(leads, spec)))
+    by_source = pd.concat(
+        [summary_rows(replication_rows(g, control), spec, control).assign(source=src)
+         for src, g in leads.groupby("source", sort=True)], ignore_index=True)  # fmt: skip
+    by_source = by_source[["source", *SUMMARY_COLUMNS]]
+    by_source.to_csv(folder / "summary_by_source.csv", index=False, float_format="%.10g")
     if spec.keep_leads:
         leads.to_parquet(folder / "leads.parquet", index=False)
     outputs = {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
@@ -330,4 +388,6 @@ def sweep_run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def fixture_runs() -> SimpleNamespace:
     """The writer and its knobs, for tests that need a run folder of their own."""
     return SimpleNamespace(write=write_run_folder, RunSpec=RunSpec, ArmTruth=ArmTruth,
-                           simulate_leads=simulate_leads, SWEEP_SPEC=SWEEP_SPEC)  # fmt: skip
+                           simulate_leads=simulate_leads, SWEEP_SPEC=SWEEP_SPEC,
+                           SEVEN_ARM_SPEC=SEVEN_ARM_SPEC, TWO_ARM_SPEC=TWO_ARM_SPEC,
+                           TWELVE_ARM_SPEC=TWELVE_ARM_SPEC)  # fmt: skip

@@ -82,7 +82,8 @@ def test_expectations_are_listed_with_their_status(fresh_run_folder):
 def test_plotly_is_embedded_once_and_every_figure_is_plotted(run_folder, report):
     figures = report_figures(load_run(run_folder))
     assert [f.id for f in figures] == ["fig-lift", "fig-funnel", "fig-incidence", "fig-cost",
-                                       "fig-cost-breakdown", "fig-spread"]  # fmt: skip
+                                       "fig-cost-breakdown", "fig-spread", "fig-sales-desk",
+                                       "fig-sources"]  # fmt: skip
     assert report.count("* plotly.js v") == 1
     assert report.count("Plotly.newPlot(") == len(figures)
     assert f'<body data-figures="{len(figures)}">' in report
@@ -106,7 +107,8 @@ def test_sweep_and_per_lead_runs_get_their_figures(sweep_run_folder, fresh_run_f
 
 
 def test_minimal_run_folder_still_reports(copy_of):
-    for name in ("replications.csv", "curves.json", "expectations.json"):
+    for name in ("replications.csv", "curves.json", "expectations.json", "sales_desk.json",
+                 "summary_by_source.csv"):
         (copy_of / name).unlink()
     s = pd.read_csv(copy_of / "summary.csv")[["arm", "n", "conversions", "conversion_rate"]]
     s.to_csv(copy_of / "summary.csv", index=False)

@@ -8,7 +8,7 @@ import pytest
 
 from sim.report.lift import lift_forest_figure
 from sim.report.run_folder import load_run
-from sim.report.style import p_phrase
+from sim.report.style import p_phrase, wrap_label
 
 
 def test_each_treatment_arm_has_its_lifts_intervals_and_p_values(run_folder):
@@ -31,14 +31,17 @@ def test_each_treatment_arm_has_its_lifts_intervals_and_p_values(run_folder):
         assert f"{p_phrase(r.p_value)}, adjusted {p_phrase(r.p_value_adjusted)}" in (
             trace.hovertemplate
         )
-        if is_abs:
-            assert trace.text[0] == f"{100 * r.abs_lift:+.1f} pp"
-        else:
-            assert trace.text[0] == f"{r.rel_lift:+.1%}"
+    # The estimate labels sit right of each interval, in pp and signed percent.
+    labels = {(a.yref, a.y): a for a in fig.layout.annotations if a.y in set(treated.index)}
+    for arm, r in treated.iterrows():
+        left, right = labels[("y", arm)], labels[("y2", arm)]
+        assert left.text == f"{100 * r.abs_lift:+.1f} pp"
+        assert right.text == f"{r.rel_lift:+.1%}"
+        assert left.x == pytest.approx(100 * r.abs_lift_ci_upper) and left.xanchor == "left"
     ticks = dict(zip(fig.layout.yaxis.tickvals, fig.layout.yaxis.ticktext, strict=True))
     assert list(ticks) == list(treated.index)
     for arm, r in treated.iterrows():
-        assert ticks[arm] == f"<b>{arm}</b><br>adj. {p_phrase(r.p_value_adjusted)}"
+        assert ticks[arm] == f"<b>{wrap_label(arm)}</b><br>adj. {p_phrase(r.p_value_adjusted)}"
     assert "email_blast" in fig.layout.title.text
 
 

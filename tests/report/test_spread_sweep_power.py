@@ -21,21 +21,22 @@ def test_spread_has_every_replication_of_every_arm(run_folder):
     assert [t.name for t in fig.data] == list(dict.fromkeys(reps.arm))
     for trace in fig.data:
         g = reps[reps.arm == trace.name].sort_values("replication")
-        assert list(trace.y) == pytest.approx(list(g.conversion_rate))
+        assert trace.orientation == "h"  # one row per arm, names horizontal
+        assert list(trace.x) == pytest.approx(list(g.conversion_rate))
         assert list(trace.customdata) == list(g.replication)
         assert trace.boxpoints == "all" and trace.boxmean is True
     assert fig.data[0].marker.color == CONTROL_COLOR
     assert "4 replications" in fig.layout.title.text
-    assert fig.layout.yaxis.tickformat == ".0%"
+    assert fig.layout.xaxis.tickformat == ".0%"
 
 
 def test_spread_of_another_metric_uses_its_format(run_folder):
     reps = load_run(run_folder).replications
     fig = replication_spread_figure(reps, "cost_per_conversion_usd")
-    assert list(fig.data[1].y) == pytest.approx(
+    assert list(fig.data[1].x) == pytest.approx(
         list(reps[reps.arm == fig.data[1].name].sort_values("replication").cost_per_conversion_usd)
     )
-    assert fig.layout.yaxis.tickprefix == "$"
+    assert fig.layout.xaxis.tickprefix == "$"
     with pytest.raises(ValueError, match="no_such_metric"):
         replication_spread_figure(reps, "no_such_metric")
 

@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, stats
+from scipy import optimize, special, stats
 
 from sim.crm.stats import Observations, T
 
@@ -69,6 +69,11 @@ def garwood(k: int, level: float = 0.95) -> tuple[float, float]:
     a = 1 - level
     lo = 0.0 if k == 0 else stats.chi2.ppf(a / 2, 2 * k) / 2
     return float(lo), float(stats.chi2.ppf(1 - a / 2, 2 * k + 2) / 2)
+
+
+def recorded(obs: Observations, name: str) -> bool:
+    """Whether the export records this event type at all (it has at least one)."""
+    return bool(obs.of(name).any())
 
 
 # -- arrivals ---------------------------------------------------------------------------------
@@ -134,6 +139,8 @@ def delivery(obs: Observations) -> Estimate | None:
 
 def show(obs: Observations) -> Estimate | None:
     a, ns = int(obs.of("attended").sum()), int(obs.of("no_show").sum())
+    if ns == 0 and not recorded(obs, "no_show"):
+        return None  # a CRM that never records no-shows says nothing about the show rate
     return _binomial("appointment.show_prob", a, a + ns, f"{a} of {a + ns} appointments kept")
 
 
@@ -279,8 +286,9 @@ def unsubscribes(obs: Observations) -> list[Estimate]:
     def ll(u_fixed=None, c_fixed=None):
         u = n_u / tot if u_fixed is None else u_fixed
         c = n_s / tot if c_fixed is None else c_fixed
-        with np.errstate(divide="ignore"):
-            val = n_u * np.log(u) + n_s * np.log(c) + ll_events - (u + c) * tot
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # xlogy: no unsubscribes (or complaints) at all contribute 0, not 0 * log 0
+            val = special.xlogy(n_u, u) + special.xlogy(n_s, c) + ll_events - (u + c) * tot
         return np.nan_to_num(val, nan=-np.inf)
 
     grid = ll()
@@ -298,7 +306,7 @@ def unsubscribes(obs: Observations) -> list[Estimate]:
     def prof_c(c):
         return ll(c_fixed=c).max() - cut
 
-    u_int = _roots(prof_u, u_hat, 1e-9, 0.5)
+    u_int = _roots(prof_u, u_hat, 1e-9, 0.5) if n_u else (0.0, _roots(prof_u, 1e-9, 1e-9, 0.5)[1])
     c_int = (
         _roots(prof_c, c_hat, 1e-12, 0.5) if n_s else (0.0, _roots(prof_c, 1e-12, 1e-12, 0.5)[1])
     )
@@ -411,6 +419,10 @@ def appointment_lags(obs: Observations, window_days: float) -> tuple[np.ndarray,
 
 def appointment(obs: Observations, window_days: float) -> list[Estimate]:
     lag, seen = appointment_lags(obs, window_days)
+    if not recorded(obs, "no_show"):
+        # Without no-shows, a booking with no visit may be a no-show, not a visit still ahead:
+        # use the visits alone (the lag does not depend on showing up).
+        lag, seen = lag[seen], seen[seen]
     n = int(seen.sum())
     if n < 3:
         return []

@@ -91,6 +91,7 @@ class WorldModel:
         strategy: Strategy,
         fixed: dict[str, Any],
         seed: int,
+        recorded: Sequence[str] | None = None,
     ) -> None:
         self.params = tuple(params)
         self.space = space
@@ -98,6 +99,9 @@ class WorldModel:
         self.strategy = strategy
         self.fixed = dict(fixed)
         self.seed = seed
+        #: Event types the real export records; simulated ones keep only these, so that a
+        #: CRM without call logs is compared with simulated exports without calls.
+        self.recorded = tuple(recorded) if recorded is not None else None
 
     def values(self, u: Sequence[float]) -> dict[str, float]:
         return {
@@ -109,7 +113,10 @@ class WorldModel:
         point = {**self.fixed, **values}
         scenario, _ = self.space.apply(point, self.scenario, {self.strategy.name: self.strategy})
         r = simulate(scenario, self.strategy, seed, events=True)
-        return summaries(observations(*r.crm), scenario.window_days)
+        leads, events = r.crm
+        if self.recorded is not None:
+            events = events[events["type"].isin(self.recorded)]
+        return summaries(observations(leads, events), scenario.window_days)
 
     def __call__(self, pars: dict[str, float]) -> dict[str, float]:
         u = [float(pars[f"u{i}"]) for i in range(len(self.params))]

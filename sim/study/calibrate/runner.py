@@ -25,6 +25,7 @@ from sim.config.scenario import DAYS_PER_MONTH, Scenario
 from sim.config.space import ParameterSpace
 from sim.config.strategy import Strategy
 from sim.crm.reader import read_export
+from sim.crm.schema import EVENT_TYPES
 from sim.crm.stats import Observations, observations, summaries
 from sim.errors import InputError
 from sim.study.calibrate.direct import Estimate, estimate_all, months_covered
@@ -136,7 +137,8 @@ def calibrate(
     check_rows: list[dict] = []
     if latent:
         params = latent_parameters(space, latent)
-        model = WorldModel(params, space, calibrated, strategy, {}, seed)
+        recorded = [EVENT_TYPES[k] for k in np.unique(obs.kind)]
+        model = WorldModel(params, space, calibrated, strategy, {}, seed, recorded)
         posterior = run_abc(model, observed, settings, seed=seed)
         calibrated, _ = space.apply(posterior.medians(), calibrated, {strategy.name: strategy})
         sims = predictive(model, posterior.draws, checks, seed + 1) if checks else []

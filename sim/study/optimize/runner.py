@@ -264,7 +264,6 @@ def optimize(
         "trials": len(hist),
         "trials_feasible": int((hist["status"] == "feasible").sum()),
         "selection_replications": int(sampler.worlds),
-        "equal_allocation_replications": None,
         "message": message,
     }
     out = Optimisation(winner, message, hist, fin, fresh, comparison, pareto, selection, summary)
