@@ -35,6 +35,12 @@ from sim.experiment.atomic import TEMP_PREFIX, atomic_write_text, atomic_write_w
 SCHEMA = 2
 #: The lock file of a run folder (hidden, empty; its lock dies with the process holding it).
 LOCK_NAME = ".lock"
+
+#: Run-folder locks this process holds: resolved folder -> (descriptor, id of the owning store).
+#: A flock taken twice by one process on two descriptors waits on itself for ever, so a second
+#: store on a folder this process already holds (a study rerun in the same notebook, a store
+#: that was never closed) takes the held lock over instead of waiting for it.
+_HELD: dict[str, tuple[int, int]] = {}
 #: What a replication checkpoint keeps (besides its per-lead parquet).
 CHECKPOINT_KEYS = ("rows", "curves", "stats", "pairs", "desk", "source_rows", "seconds")
 
@@ -108,6 +114,12 @@ class RunStore:
         """Hold the run folder's exclusive lock until :meth:`close` (or the process ends)."""
         if self._lock is not None:
             return
+        key = str(self.dir.resolve())
+        if key in _HELD:
+            fd = _HELD[key][0]
+            _HELD[key] = (fd, id(self))
+            self._lock = fd
+            return
         try:
             fd = os.open(self.dir / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
         except OSError as exc:
@@ -121,12 +133,18 @@ class RunStore:
                 self.on_wait(f"another run is writing {self.dir}; waiting for it to finish")
             fcntl.flock(fd, fcntl.LOCK_EX)
         self._lock = fd
+        _HELD[key] = (fd, id(self))
 
     def close(self) -> None:
         """Release the run folder's lock."""
-        if self._lock is not None:
+        if self._lock is None:
+            return
+        key = str(self.dir.resolve())
+        if _HELD.get(key) == (self._lock, id(self)):
+            del _HELD[key]
             os.close(self._lock)  # closing the descriptor releases the flock
-            self._lock = None
+        # else a later store of this process took the lock over; it releases it.
+        self._lock = None
 
     def __enter__(self) -> RunStore:
         self.prepare()

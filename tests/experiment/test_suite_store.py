@@ -160,3 +160,25 @@ def test_suite_naming_a_missing_strategy_file(tiny_suite, tmp_path, capsys):
     code = main(["suite", str(bad), "--results", str(tmp_path / "r")])
     err = capsys.readouterr().err
     assert code == 2 and "nope.toml" in err and "arms[1].strategy" in err
+
+
+def test_a_second_store_on_a_folder_this_process_holds_takes_the_lock_over(tmp_path):
+    # flock on a second descriptor of the same process would wait for ever: the second store
+    # must take the lock over, and the folder is released only when its holder closes.
+    import fcntl
+
+    from sim.experiment.store import LOCK_NAME, RunStore
+
+    first = RunStore(tmp_path, "s", "run")
+    first.prepare()  # never closed, as after an interrupted run in a notebook
+    second = RunStore(tmp_path, "s", "run")
+    second.prepare()  # returns instead of waiting on itself
+    first.close()  # no longer the holder: the lock stays with ``second``
+    probe = os.open(tmp_path / "s" / "run" / LOCK_NAME, os.O_RDWR)
+    try:
+        with pytest.raises(BlockingIOError):
+            fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        second.close()
+        fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released now
+    finally:
+        os.close(probe)
