@@ -601,7 +601,7 @@ def _markdown(result: Comparison) -> str:
     arms = result.arms.set_index("arm")
     cost_known = bool(np.isfinite(arms["cost_usd"].to_numpy(float)).all())
     header = ["arm", "n", "conversions", f"conversion rate [{level} CI]"]
-    header += ["abs lift", "rel lift"]
+    header += ["abs lift (pp)", "rel lift"]
     if cost_known:
         header.append("cost per conversion USD")
     header += ["p", f"p adj ({s.get('adjust', 'holm')})"]
@@ -630,7 +630,7 @@ def _markdown(result: Comparison) -> str:
             fmt_interval(
                 r["conversion_rate"], r["conversion_rate_ci_lower"], r["conversion_rate_ci_upper"]
             ),
-            _signed_interval(r["abs_lift"], r["abs_lift_ci_lower"], r["abs_lift_ci_upper"]),
+            _pp_interval(r["abs_lift"], r["abs_lift_ci_lower"], r["abs_lift_ci_upper"]),
             _percent_interval(r["rel_lift"], r["rel_lift_ci_lower"], r["rel_lift_ci_upper"]),
         ]
         if cost_known:
@@ -665,7 +665,7 @@ def _markdown(result: Comparison) -> str:
                 str(r["arm"]),
                 fmt_interval(r["rate"], r["rate_ci_lower"], r["rate_ci_upper"]),
                 fmt_number(r["control_rate"]),
-                _signed_interval(r["abs_lift"], r["abs_lift_ci_lower"], r["abs_lift_ci_upper"]),
+                _pp_interval(r["abs_lift"], r["abs_lift_ci_lower"], r["abs_lift_ci_upper"], 3),
                 fmt_p(r["p_value"]),
                 fmt_p(r["p_value_adjusted"]),
             ]
@@ -676,7 +676,7 @@ def _markdown(result: Comparison) -> str:
             "Guardrails",
             "",
             markdown_table(
-                ["metric", "arm", "rate", "control rate", "abs lift", "p", "p adj"],
+                ["metric", "arm", "rate", "control rate", "abs lift (pp)", "p", "p adj"],
                 guard,
                 align="llllrrr",
             ),
@@ -715,14 +715,23 @@ def _cpc_cell(r: Any) -> str:
     )
 
 
-def _signed_interval(est: Any, lo: Any, up: Any) -> str:
-    def signed(v: Any) -> str:
-        text = fmt_number(v)
-        return text if text.startswith(("-", "n/a", "inf")) else f"+{text}"
+def _pp_interval(est: Any, lo: Any, up: Any, digits: int = 2) -> str:
+    """A difference of two rates in percentage points, e.g. ``+11.69 [+5.46, +17.88]``.
+
+    >>> _pp_interval(0.1169, 0.0546, 0.1788)
+    '+11.69 [+5.46, +17.88]'
+    """
+
+    def pp(v: Any) -> str:
+        if _nan(v):
+            return "n/a"
+        if math.isinf(v):
+            return "inf" if v > 0 else "-inf"
+        return f"{100 * v:+.{digits}f}"
 
     if _nan(lo) and _nan(up):
-        return signed(est)
-    return f"{signed(est)} [{signed(lo)}, {signed(up)}]"
+        return pp(est)
+    return f"{pp(est)} [{pp(lo)}, {pp(up)}]"
 
 
 def _percent_interval(est: Any, lo: Any, up: Any) -> str:
