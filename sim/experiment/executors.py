@@ -199,6 +199,7 @@ def run_dask(
     levels = [q.level for q in quiet]
     for q in quiet:
         q.setLevel(logging.CRITICAL + 1)
+    failed = False
     try:
         futures = [client.submit(fn, task, pure=False) for task in tasks]
         index = {f.key: i for i, f in enumerate(futures)}
@@ -223,6 +224,8 @@ def run_dask(
                         f"a finished replication could not be fetched for {patience:g} s "
                         "(no Dask worker holds it any more)"
                     ) from None
+                except OSError as exc:  # CommClosedError: the scheduler went while fetching
+                    raise lost(f"lost the Dask scheduler ({type(exc).__name__})") from None
                 finished += 1
                 yield index[fut.key], result
             if done:
@@ -236,12 +239,20 @@ def run_dask(
                 no_worker_since = time.monotonic()
             elif time.monotonic() - no_worker_since > patience:
                 raise lost(f"no Dask worker for {patience:g} s")
+    except BaseException:
+        failed = True
+        raise
     finally:
         # Closing a client whose scheduler is gone may itself fail; the run's outcome stands.
         with contextlib.suppress(Exception):
             client.close(timeout=CONNECT_TIMEOUT_S)
         for q, level in zip(quiet, levels, strict=True):
             q.setLevel(level)
+        if failed:
+            # The client's abandoned gather tasks are reported by asyncio as "Task exception
+            # was never retrieved" when they are collected, often at exit: after the one-line
+            # error, nothing more is news.
+            logging.getLogger("asyncio").setLevel(logging.CRITICAL + 1)
         if cluster is not None:
             cluster.close()
 
