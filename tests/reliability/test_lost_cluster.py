@@ -42,6 +42,16 @@ def _stop(proc: subprocess.Popen) -> None:
     proc.wait(timeout=30)
 
 
+def _stop_once_saving(proc: subprocess.Popen, results: Path, timeout: float = 120.0) -> None:
+    """Stop ``proc`` as soon as a replication is saved under ``results`` (or after ``timeout``)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(results.glob("*/*/replications/rep-*")):
+            break
+        time.sleep(0.2)
+    _stop(proc)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("lose", ["workers", "scheduler"])
 def test_losing_the_cluster_mid_run_is_one_line_with_resume_advice(lose, tmp_path):
@@ -55,11 +65,14 @@ def test_losing_the_cluster_mid_run_is_one_line_with_resume_advice(lose, tmp_pat
         worker = _start("worker", address, "--nworkers", "1", "--nthreads", "1",
                         "--no-dashboard", "--host", "127.0.0.1")  # fmt: skip
         time.sleep(5)
-        suite = edit(SUITE, "replications = 2", "replications = 400")
+        # So many replications that the run cannot finish before the kill, however fast the
+        # engine: the kill waits for the first saved replication (the cluster is mid-run),
+        # not for a fixed time that a faster engine outruns.
+        suite = edit(SUITE, "replications = 2", "replications = 20000")
         write_files(tmp_path, {"scenario.toml": SCENARIO, "strategy.toml": STRATEGY,
                                "suite.toml": suite})  # fmt: skip
         victim = worker if lose == "workers" else scheduler
-        killer = threading.Timer(8.0, _stop, args=(victim,))
+        killer = threading.Thread(target=_stop_once_saving, args=(victim, tmp_path / "results"))
         killer.start()
         done = run_nurture(
             ["suite", "suite.toml", "--results", "results", "--executor", "dask",
