@@ -32,8 +32,14 @@ lint: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/
 
+# The speed benchmarks, each recording its figures in benchmarks/RESULTS*.md (about 15 minutes).
+# Old-vs-new engine comparisons need an old checkout: see benchmarks/bench_engine.py --old.
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run_all.py
+	$(BIN)/python benchmarks/bench_world.py
+	$(BIN)/python benchmarks/bench_engine.py --only sizes,process
+	$(BIN)/python benchmarks/bench_imports.py
+	$(BIN)/python benchmarks/bench_parallel.py 24
+	$(BIN)/python benchmarks/bench_analysis.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
