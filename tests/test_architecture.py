@@ -74,7 +74,6 @@ EXEMPT: frozenset[tuple[str, str]] = frozenset(
         ("module", "sim/analysis/sequential.py"),
         ("module", "sim/analysis/two_proportions.py"),
         ("module", "sim/cli/compare.py"),
-        ("module", "sim/config/space.py"),
         ("module", "sim/experiment/looks.py"),
         ("module", "sim/experiment/power_sim.py"),
         ("module", "sim/report/uncertainty.py"),
