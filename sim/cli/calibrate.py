@@ -34,6 +34,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--population", type=int, default=100, help="ABC particles (default 100)")
     p.add_argument("--generations", type=int, default=4, help="ABC generations (default 4)")
+    p.add_argument(
+        "--pilot",
+        type=int,
+        default=400,
+        help="prior draws the projected ABC summaries are fitted on (default 400; 0: raw)",
+    )
     p.add_argument("--checks", type=int, default=20, help="predictive-check worlds (default 20)")
     p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     p.add_argument("--seed", type=int, default=0, help="root seed (default 0)")
@@ -54,8 +60,9 @@ def run(args: argparse.Namespace) -> int:
     for name in ("population", "generations", "workers"):
         if getattr(args, name) < 1:
             raise InputError(f"--{name}", f"{getattr(args, name)}: must be >= 1")
-    if args.checks < 0:
-        raise InputError("--checks", f"{args.checks}: must be >= 0")
+    for name in ("checks", "pilot"):
+        if getattr(args, name) < 0:
+            raise InputError(f"--{name}", f"{getattr(args, name)}: must be >= 0")
     scenario = load_scenario(args.scenario)
     strategy = load_strategy(args.strategy)
     space = load_space(args.priors, scenario, {strategy.name: strategy})
@@ -70,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     stem = args.out.with_suffix("")
     posterior = args.posterior or stem.with_name(stem.name + ".posterior.toml")
     report = args.report or stem.with_name(stem.name + ".report.md")
-    settings = AbcSettings(args.population, args.generations, args.workers)
+    settings = AbcSettings(args.population, args.generations, args.workers, pilot=args.pilot)
     cal = calibrate(
         args.export, scenario, strategy, space,
         latent=latent, settings=settings, checks=args.checks, seed=args.seed, obs=obs,

@@ -144,4 +144,72 @@ def summaries(
     for label, lo, hi in (("0", 0, 0), ("1-2", 1, 2), ("3+", 3, np.inf)):
         m = (opened >= lo) & (opened <= hi)
         out[f"conversion_opened_{label}"] = float(converted[m].mean()) if m.any() else 0.0
+    out["clicks_per_opened"] = clicked.sum() / max(opened.sum(), 1)
+    out.update(booking_channels(obs))
+    out.update(booking_times(obs, book_t, window_days))
     return {k: float(v) for k, v in out.items()}
+
+
+def _instants(obs: Observations) -> np.ndarray:
+    """Per event, the index of its instant: the run of events of one lead at one time."""
+    if not len(obs.t):
+        return np.zeros(0, dtype=np.int64)
+    new = np.ones(len(obs.t), dtype=bool)
+    new[1:] = (obs.lead[1:] != obs.lead[:-1]) | (obs.t[1:] != obs.t[:-1])
+    return np.cumsum(new) - 1
+
+
+def booking_channels(obs: Observations) -> dict[str, float]:
+    """What each booking happened at: a conversation, an email click or open, or nothing.
+
+    A booking at the instant of a connected call is the call's doing (the world books during
+    the conversation, and a CRM logs the meeting with the call); at the instant of a click or
+    an open, the email's (a booking link, or content that moved a ready lead); otherwise the
+    lead booked on its own. Rates are per opportunity: bookings at calls per connected call
+    (and per connected call after the lead's hand-off, when the practice thought it ready),
+    at clicks per click, at opens per unclicked open; leads that booked on their own per lead.
+    """
+    g = _instants(obs)
+    k = int(g.max()) + 1 if len(g) else 0
+
+    def has(*names: str) -> np.ndarray:
+        return np.bincount(g[obs.of(*names)], minlength=k) > 0
+
+    call, click, opened = has("call_connected"), has("email_clicked"), has("email_opened")
+    booked = obs.of("booked")
+    bg = g[booked]
+    at_call = call[bg]
+    at_click = click[bg] & ~at_call
+    at_open = opened[bg] & ~at_call & ~at_click
+    alone = ~(at_call | at_click | at_open)
+    conn = obs.of("call_connected")
+    handoff_at = first_time(obs, "handoff") + obs.created
+    after = conn & (handoff_at[obs.lead] <= obs.t)
+    first = np.zeros(obs.n, dtype=bool)  # each lead's first booking only, for the lead share
+    lead_b = obs.lead[booked]
+    _, i = np.unique(lead_b, return_index=True)
+    first[lead_b[i][alone[i]]] = True
+    n_click = int(obs.of("email_clicked").sum())
+    n_open_only = int(opened.sum() - (opened & click).sum())
+    after_booked = int((call[bg] & (handoff_at[lead_b] <= obs.t[booked])).sum())
+    return {
+        "booked_per_connected": at_call.sum() / max(int(conn.sum()), 1),
+        "booked_per_connected_after_handoff": after_booked / max(int(after.sum()), 1),
+        "booked_per_click": at_click.sum() / max(n_click, 1),
+        "booked_per_unclicked_open": at_open.sum() / max(n_open_only, 1),
+        "self_booked_share": first.sum() / max(obs.n, 1),
+    }
+
+
+def booking_times(obs: Observations, book_t: np.ndarray, window_days: float) -> dict[str, float]:
+    """Quartiles of days to first booking, and mean days from hand-off to booking."""
+    booked = np.isfinite(book_t) & (book_t <= window_days)
+    q = np.quantile(book_t[booked], [0.25, 0.5, 0.75]) if booked.any() else np.zeros(3)
+    handoff = first_time(obs, "handoff")
+    m = booked & (handoff <= book_t)
+    return {
+        "days_to_book_q25": q[0],
+        "days_to_book_q50": q[1],
+        "days_to_book_q75": q[2],
+        "days_handoff_to_book": float((book_t[m] - handoff[m]).mean()) if m.any() else 0.0,
+    }

@@ -4,8 +4,10 @@ The parameters no CRM field records (how fast leads move between stages, what an
 does, how often a conversation books) are inferred by simulation: pyabc's ABC-SMC proposes
 values, the world is run at them with the practice's own strategy (and the directly observed
 parameters at their estimates), and the simulated export's summary statistics
-(:func:`sim.crm.stats.summaries`) are compared with the real one's, with pyabc's adaptive
-distance scaling each statistic by its spread.
+(:func:`sim.crm.stats.summaries`) are compared with the real one's. A pilot of prior draws
+first fits a projection of the statistics onto the parameters (semi-automatic ABC, see
+:mod:`.projection`), so the distance compares one informative summary per parameter, which
+pyabc's adaptive distance scales by its spread.
 
 pyabc works on unit-cube coordinates with uniform priors; each coordinate goes through its
 parameter's prior inverse CDF (:mod:`sim.config.distributions`), so any prior of a priors
@@ -31,6 +33,7 @@ from sim.config.scenario import Scenario
 from sim.config.space import Parameter, ParameterSpace
 from sim.config.strategy import Strategy
 from sim.crm.stats import observations, summaries
+from sim.study.calibrate.projection import Projection
 from sim.world.model import simulate
 
 #: The latent parameters calibrated by default: the journey's pace, what a conversation and
@@ -49,12 +52,14 @@ DEFAULT_LATENT = (
 
 @dataclass(frozen=True)
 class AbcSettings:
-    """How hard ABC-SMC works: particles per generation, generations, worker processes."""
+    """How hard ABC-SMC works: particles per generation, generations, worker processes, and
+    the pilot of prior draws the projected summaries are fitted on (0: raw summaries)."""
 
     population: int = 100
     generations: int = 4
     workers: int = 1
     min_acceptance: float = 0.02
+    pilot: int = 400
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,7 @@ class WorldModel:
         fixed: dict[str, Any],
         seed: int,
         recorded: Sequence[str] | None = None,
+        projection: Projection | None = None,
     ) -> None:
         self.params = tuple(params)
         self.space = space
@@ -102,6 +108,8 @@ class WorldModel:
         #: Event types the real export records; simulated ones keep only these, so that a
         #: CRM without call logs is compared with simulated exports without calls.
         self.recorded = tuple(recorded) if recorded is not None else None
+        #: Set once a pilot is fitted: pyabc then sees one projected summary per parameter.
+        self.projection = projection
 
     def values(self, u: Sequence[float]) -> dict[str, float]:
         return {
@@ -118,10 +126,43 @@ class WorldModel:
             events = events[events["type"].isin(self.recorded)]
         return summaries(observations(leads, events), scenario.window_days)
 
+    def seed_of(self, u: Sequence[float]) -> int:
+        """The world seed of the point ``u``: from its coordinates and the root seed."""
+        raw = np.asarray(u, dtype=float).tobytes() + (self.seed % 2**64).to_bytes(8, "little")
+        return int.from_bytes(hashlib.sha256(raw).digest()[:8], "little")
+
+    def raw(self, u: Sequence[float]) -> dict[str, float]:
+        """The simulated export's summaries at the coordinates ``u``."""
+        return self.simulate(self.values(u), self.seed_of(u))
+
+    def summarise(self, stats: dict[str, float]) -> dict[str, float]:
+        """What pyabc compares: the projected summaries once a pilot is fitted."""
+        return stats if self.projection is None else self.projection(stats)
+
     def __call__(self, pars: dict[str, float]) -> dict[str, float]:
-        u = [float(pars[f"u{i}"]) for i in range(len(self.params))]
-        digest = hashlib.sha256(np.asarray(u).tobytes() + self.seed.to_bytes(8, "little"))
-        return self.simulate(self.values(u), int.from_bytes(digest.digest()[:8], "little"))
+        return self.summarise(self.raw([float(pars[f"u{i}"]) for i in range(len(self.params))]))
+
+
+#: Spawn key of the pilot's prior draws (the ABC's own draws use numpy's global generator).
+PILOT_KEY = 0x9170
+
+
+def pilot_points(model: WorldModel, n: int) -> np.ndarray:
+    """``n`` prior draws on the unit cube for the pilot, from the model's root seed."""
+    rng = np.random.default_rng(np.random.SeedSequence(model.seed % 2**63, spawn_key=(PILOT_KEY,)))
+    return rng.random((n, len(model.params)))
+
+
+@dataclass(frozen=True)
+class PilotTask:
+    """One pilot world: picklable, a pure function of its fields."""
+
+    model: WorldModel
+    u: tuple[float, ...]
+
+
+def run_pilot_task(task: PilotTask) -> dict[str, float]:
+    return task.model.raw(task.u)
 
 
 def run_abc(
@@ -130,17 +171,25 @@ def run_abc(
     settings: AbcSettings,
     seed: int = 0,
     db_dir: str | Path | None = None,
+    sampler: Any = None,
+    db: str | Path | None = None,
 ) -> Posterior:
-    """ABC-SMC posterior of the model's latent parameters given the observed summaries."""
+    """ABC-SMC posterior of the model's latent parameters given the observed summaries.
+
+    ``observed`` is the export's raw summaries (projected here when the model has a
+    projection). ``sampler`` is a pyabc sampler (default: single core, or pyabc's multicore
+    one for ``settings.workers`` > 1). ``db`` keeps pyabc's history in that SQLite file (it
+    is replaced); without it a temporary one under ``db_dir`` is used and removed.
+    """
     import pyabc
 
     for name in ("ABC", "pyabc", "Sampler", "Epsilon", "Distance", "Acceptor"):
         logging.getLogger(name).setLevel(logging.WARNING)
     k = len(model.params)
     prior = pyabc.Distribution(**{f"u{i}": pyabc.RV("uniform", 0.0, 1.0) for i in range(k)})
-    if settings.workers > 1:
+    if sampler is None and settings.workers > 1:
         sampler = pyabc.sampler.MulticoreEvalParallelSampler(n_procs=settings.workers)
-    else:
+    elif sampler is None:
         sampler = pyabc.sampler.SingleCoreSampler()
     np.random.seed(seed % 2**32)  # pyabc draws from numpy's global generator
     abc = pyabc.ABCSMC(
@@ -151,7 +200,9 @@ def run_abc(
         sampler=sampler,
     )
     with tempfile.TemporaryDirectory(dir=db_dir) as tmp:
-        abc.new(f"sqlite:///{Path(tmp) / 'abc.db'}", observed)
+        path = Path(db) if db is not None else Path(tmp) / "abc.db"
+        path.unlink(missing_ok=True)
+        abc.new(f"sqlite:///{path}", model.summarise(observed))
         history = abc.run(
             max_nr_populations=settings.generations, min_acceptance_rate=settings.min_acceptance
         )

@@ -32,12 +32,16 @@ from sim.study.calibrate.direct import Estimate, estimate_all, months_covered
 from sim.study.calibrate.latent import (
     DEFAULT_LATENT,
     AbcSettings,
+    PilotTask,
     Posterior,
     WorldModel,
     latent_parameters,
+    pilot_points,
     predictive,
     run_abc,
+    run_pilot_task,
 )
+from sim.study.calibrate.projection import Projection
 
 #: A parameter whose posterior 90% interval is at least this share of its prior's is flagged
 #: as not identified by the export.
@@ -139,6 +143,8 @@ def calibrate(
         params = latent_parameters(space, latent)
         recorded = [EVENT_TYPES[k] for k in np.unique(obs.kind)]
         model = WorldModel(params, space, calibrated, strategy, {}, seed, recorded)
+        if settings.pilot:
+            model.projection = fit_projection(model, settings)
         posterior = run_abc(model, observed, settings, seed=seed)
         calibrated, _ = space.apply(posterior.medians(), calibrated, {strategy.name: strategy})
         sims = predictive(model, posterior.draws, checks, seed + 1) if checks else []
@@ -159,6 +165,19 @@ def calibrate(
         where, scenario, calibrated, direct, posterior, space, observed,
         pd.DataFrame(check_rows), months,
     )  # fmt: skip
+
+
+def fit_projection(model: WorldModel, settings: AbcSettings) -> Projection:
+    """Semi-automatic ABC: the pilot's prior draws, run, then regressed (:mod:`.projection`)."""
+    from sim.experiment.executors import run_tasks
+
+    u = pilot_points(model, settings.pilot)
+    tasks = [PilotTask(model, tuple(float(x) for x in row)) for row in u]
+    stats: list = [None] * len(tasks)
+    executor = "local" if settings.workers > 1 else "serial"
+    for i, out in run_tasks(run_pilot_task, tasks, executor=executor, workers=settings.workers):
+        stats[i] = out
+    return Projection.fit(stats, u)
 
 
 def export_name(path: str | Path) -> str:
