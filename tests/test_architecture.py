@@ -78,7 +78,6 @@ EXEMPT: frozenset[tuple[str, str]] = frozenset(
         ("module", "sim/experiment/power_sim.py"),
         ("module", "sim/report/uncertainty.py"),
         ("module", "sim/study/calibrate/direct.py"),
-        ("module", "sim/study/optimize/runner.py"),
     }
 )
 
