@@ -54,8 +54,6 @@ EXEMPT: frozenset[tuple[str, str]] = frozenset(
         ("function", "sim/cli/compare.py:add_parser"),
         ("function", "sim/cli/compare.py:run"),
         ("function", "sim/experiment/executors.py:run_dask"),
-        ("function", "sim/experiment/expectations.py:evaluate"),
-        ("function", "sim/experiment/summary.py:summarize_replications"),
         ("function", "sim/report/lift.py:lift_forest_figure"),
         ("function", "sim/report/sweep.py:sweep_lift_figure"),
         ("function", "sim/report/uncertainty.py:study_figures"),

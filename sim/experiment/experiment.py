@@ -22,6 +22,7 @@ import pandas as pd
 
 from sim.analysis.comparison import Comparison, compare_arms
 from sim.analysis.paired import PairedStats, paired_compare_arms
+from sim.analysis.replications import summarize_replications
 from sim.analysis.sufficient import ArmStats, pool
 from sim.config import Scenario, Strategy
 from sim.experiment.arms import ArmSpec, as_arm
@@ -35,7 +36,6 @@ from sim.experiment.replication import (
     merge_desks,
     run_replication,
 )
-from sim.experiment.summary import summarize_replications
 
 DESIGNS = ("paired", "split")
 
