@@ -58,8 +58,6 @@ EXEMPT: frozenset[tuple[str, str]] = frozenset(
         ("function", "sim/report/sweep.py:sweep_lift_figure"),
         ("function", "sim/report/uncertainty.py:study_figures"),
         ("function", "sim/study/optimize/runner.py:optimize"),
-        ("function", "sim/study/sensitivity.py:run_sensitivity"),
-        ("function", "sim/study/uncertainty.py:run_uncertainty"),
         ("module", "sim/analysis/comparison.py"),
         ("module", "sim/analysis/paired.py"),
         ("module", "sim/analysis/power.py"),
