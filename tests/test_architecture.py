@@ -59,10 +59,7 @@ EXEMPT: frozenset[tuple[str, str]] = frozenset(
         ("function", "sim/experiment/expectations.py:evaluate"),
         ("function", "sim/experiment/runner.py:run_suite"),
         ("function", "sim/experiment/summary.py:summarize_replications"),
-        ("function", "sim/report/lift.py:lift_forest_figure"),
-        ("function", "sim/report/sweep.py:sweep_lift_figure"),
         ("function", "sim/report/timeline.py:cumulative_incidence_figure"),
-        ("function", "sim/report/uncertainty.py:study_figures"),
         ("function", "sim/study/optimize/runner.py:optimize"),
         ("function", "sim/study/sensitivity.py:run_sensitivity"),
         ("function", "sim/study/uncertainty.py:run_uncertainty"),
@@ -76,7 +73,6 @@ EXEMPT: frozenset[tuple[str, str]] = frozenset(
         ("module", "sim/cli/compare.py"),
         ("module", "sim/experiment/looks.py"),
         ("module", "sim/experiment/power_sim.py"),
-        ("module", "sim/report/uncertainty.py"),
         ("module", "sim/study/calibrate/direct.py"),
         ("module", "sim/study/optimize/runner.py"),
     }
