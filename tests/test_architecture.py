@@ -66,7 +66,6 @@ EXEMPT: frozenset[tuple[str, str]] = frozenset(
         ("module", "sim/analysis/sequential.py"),
         ("module", "sim/cli/compare.py"),
         ("module", "sim/experiment/looks.py"),
-        ("module", "sim/experiment/power_sim.py"),
         ("module", "sim/report/uncertainty.py"),
         ("module", "sim/study/calibrate/direct.py"),
         ("module", "sim/study/optimize/runner.py"),
