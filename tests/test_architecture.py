@@ -54,9 +54,6 @@ EXEMPT: frozenset[tuple[str, str]] = frozenset(
         ("function", "sim/cli/compare.py:add_parser"),
         ("function", "sim/cli/compare.py:run"),
         ("function", "sim/experiment/executors.py:run_dask"),
-        ("function", "sim/report/lift.py:lift_forest_figure"),
-        ("function", "sim/report/sweep.py:sweep_lift_figure"),
-        ("function", "sim/report/uncertainty.py:study_figures"),
         ("function", "sim/study/optimize/runner.py:optimize"),
         ("module", "sim/analysis/comparison.py"),
         ("module", "sim/analysis/paired.py"),
@@ -64,7 +61,6 @@ EXEMPT: frozenset[tuple[str, str]] = frozenset(
         ("module", "sim/analysis/sequential.py"),
         ("module", "sim/cli/compare.py"),
         ("module", "sim/experiment/looks.py"),
-        ("module", "sim/report/uncertainty.py"),
         ("module", "sim/study/calibrate/direct.py"),
         ("module", "sim/study/optimize/runner.py"),
     }
