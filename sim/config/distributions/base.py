@@ -37,3 +37,14 @@ class Distribution:
         if not math.isfinite(hi):
             hi = self.ppf(np.array([1.0 - 1e-12]))[0]
         return [lo, hi]
+
+
+class OnRange(Distribution):
+    """A distribution whose support is its ``low`` and ``high`` fields."""
+
+    low: float
+    high: float
+
+    @property
+    def support(self) -> tuple[float, float]:
+        return (self.low, self.high)

@@ -8,11 +8,11 @@ from typing import Any
 
 import numpy as np
 
-from sim.config.distributions.base import Distribution
+from sim.config.distributions.base import Distribution, OnRange
 
 
 @dataclass(frozen=True)
-class Uniform(Distribution):
+class Uniform(OnRange):
     low: float
     high: float
 
@@ -25,10 +25,6 @@ class Uniform(Distribution):
         return np.where(inside, -math.log(self.high - self.low), -np.inf)
 
     @property
-    def support(self):
-        return (self.low, self.high)
-
-    @property
     def mean(self):
         return 0.5 * (self.low + self.high)
 
@@ -37,7 +33,7 @@ class Uniform(Distribution):
 
 
 @dataclass(frozen=True)
-class LogUniform(Distribution):
+class LogUniform(OnRange):
     """Uniform in log: for scales known only to an order of magnitude."""
 
     low: float
@@ -55,10 +51,6 @@ class LogUniform(Distribution):
         return np.where(inside, val, -np.inf)
 
     @property
-    def support(self):
-        return (self.low, self.high)
-
-    @property
     def mean(self):
         return (self.high - self.low) / math.log(self.high / self.low)
 
@@ -67,7 +59,7 @@ class LogUniform(Distribution):
 
 
 @dataclass(frozen=True)
-class Beta(Distribution):
+class Beta(OnRange):
     """Beta(a, b), optionally rescaled to [low, high]: for probabilities and shares."""
 
     a: float
@@ -95,10 +87,6 @@ class Beta(Distribution):
         return np.where(inside, val, -np.inf)
 
     @property
-    def support(self):
-        return (self.low, self.high)
-
-    @property
     def mean(self):
         return self.low + (self.high - self.low) * self.a / (self.a + self.b)
 
@@ -108,7 +96,7 @@ class Beta(Distribution):
 
 
 @dataclass(frozen=True)
-class TruncNormal(Distribution):
+class TruncNormal(OnRange):
     """Normal(mean, sd) truncated to [low, high]."""
 
     mu: float
@@ -130,10 +118,6 @@ class TruncNormal(Distribution):
 
         a, b = self._std()
         return truncnorm.logpdf(np.asarray(x, dtype=float), a, b, loc=self.mu, scale=self.sd)
-
-    @property
-    def support(self):
-        return (self.low, self.high)
 
     @property
     def mean(self):

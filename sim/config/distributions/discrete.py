@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.config.distributions.base import Distribution
+from sim.config.distributions.base import Distribution, OnRange
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ class Fixed(Distribution):
 
 
 @dataclass(frozen=True)
-class Integer(Distribution):
+class Integer(OnRange):
     """Whole numbers low..high, equally likely (a search range)."""
 
     low: int
@@ -66,10 +66,6 @@ class Integer(Distribution):
         x = np.asarray(x)
         inside = (x >= self.low) & (x <= self.high) & (np.floor(x) == x)
         return np.where(inside, -math.log(self.high - self.low + 1), -np.inf)
-
-    @property
-    def support(self):
-        return (self.low, self.high)
 
     @property
     def mean(self):
