@@ -55,8 +55,6 @@ EXEMPT: frozenset[tuple[str, str]] = frozenset(
         ("function", "sim/cli/compare.py:run"),
         ("function", "sim/experiment/executors.py:run_dask"),
         ("function", "sim/study/optimize/runner.py:optimize"),
-        ("function", "sim/study/sensitivity.py:run_sensitivity"),
-        ("function", "sim/study/uncertainty.py:run_uncertainty"),
         ("module", "sim/analysis/comparison.py"),
         ("module", "sim/analysis/paired.py"),
         ("module", "sim/analysis/power.py"),
