@@ -17,7 +17,7 @@ from sim.cli.common import (
     to_jsonable,
 )
 from sim.errors import InputError
-from sim.experiment.atomic import atomic_write_text, atomic_write_with
+from sim.files import atomic_write_text, atomic_write_with
 
 #: Imported on first use (PEP 562): parsing ``nurture run``'s arguments loads no numpy,
 #: pandas, SciPy or SimPy.

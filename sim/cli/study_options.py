@@ -134,8 +134,8 @@ def add_report_hash(run_dir: Path, path: Path) -> None:
     """The report's hash joins the manifest's outputs."""
     import json
 
-    from sim.experiment.atomic import atomic_write_text
     from sim.experiment.store import sha256_file
+    from sim.files import atomic_write_text
 
     m = json.loads((run_dir / "manifest.json").read_text())
     m.setdefault("outputs", {})[path.name] = sha256_file(path)

@@ -142,38 +142,36 @@ class World:
     # -- processes -----------------------------------------------------------------------
     def _arrive(self):
         env, p, a, tr = self.env, self.p, self.arrivals, self.traits
-        streams, sales, arms = self.streams, self.sales, self.arms
-        days = a.day.tolist()
-        sources = a.source.tolist()
-        stages = tr.stage.tolist()
-        intents = tr.intent.tolist()
-        affinities = tr.affinity.tolist()
-        assignment = self.assignment.tolist()
-        for i, t in enumerate(days):
-            yield env.timeout(max(0.0, t - env.now))  # ties: env.now may be an ulp past t
-            arm = arms[assignment[i]]
-            lead = Lead(
-                i,
-                arm,
-                sources[i],
-                t,
-                stages[i],
-                intents[i],
-                affinities[i],
-                streams.draws(i, "journey"),
-                p,
-            )
-            lead.log = self.log
-            self.closing.setdefault(math.floor(lead.end) + 1, []).append(lead)
-            if arm.emails:
-                first = mail.first_due_day(lead, arm, p)
-                if arm.schedule is not None:
-                    first += arm.schedule.first_offset
-                self.mailbox.schedule(lead, first)
-            if arm.on_arrival.enabled:
-                env.process(sales.call(lead, t, arm.on_arrival, arm, self._sales_draws(lead)))
-            if i % CHUNK == 0 and i:
-                streams.release_before(i)
+        streams, sales, arms, log = self.streams, self.sales, self.arms, self.log
+        closing, mailbox = self.closing, self.mailbox
+        for lo in range(0, len(a.day), CHUNK):
+            # Python floats a chunk at a time: for a million leads, whole lists would hold
+            # over 100 MB of boxed numbers for the whole run. The chunks' streams are kept
+            # (a few hundred bytes each): a lead asks for its email and sales draws days after
+            # its chunk arrived, and a forgotten stream would be seeded again for each lead.
+            hi = lo + CHUNK
+            days = a.day[lo:hi].tolist()
+            sources = a.source[lo:hi].tolist()
+            stages = tr.stage[lo:hi].tolist()
+            intents = tr.intent[lo:hi].tolist()
+            affinities = tr.affinity[lo:hi].tolist()
+            assignment = self.assignment[lo:hi].tolist()
+            for k, t in enumerate(days):
+                yield env.timeout(max(0.0, t - env.now))  # ties: env.now may be an ulp past t
+                i = lo + k
+                arm = arms[assignment[k]]
+                journey = streams.draws(i, "journey")
+                lead = Lead(i, arm, sources[k], t, stages[k], intents[k], affinities[k], journey, p)
+                lead.log = log
+                closing.setdefault(math.floor(lead.end) + 1, []).append(lead)
+                if arm.emails:
+                    first = mail.first_due_day(lead, arm, p)
+                    if arm.schedule is not None:
+                        first += arm.schedule.first_offset
+                    mailbox.schedule(lead, first)
+                if arm.on_arrival.enabled:
+                    call = sales.call(lead, t, arm.on_arrival, arm, self._sales_draws(lead))
+                    env.process(call)
 
     def _sales_draws(self, lead: Lead):
         ds = lead.ds
