@@ -46,11 +46,8 @@ ALLOWED: dict[str, frozenset[str]] = {
 EXEMPT: frozenset[tuple[str, str]] = frozenset(
     {
         ("function", "sim/analysis/bootstrap.py:bootstrap_cpc"),
-        ("function", "sim/analysis/comparison.py:_markdown"),
-        ("function", "sim/analysis/comparison.py:compare_arms"),
         ("function", "sim/analysis/csv_input.py:read_outcome_csv"),
         ("function", "sim/analysis/incidence.py:cumulative_incidence"),
-        ("function", "sim/analysis/paired.py:paired_compare_arms"),
         ("function", "sim/analysis/sequential.py:monitor"),
         ("function", "sim/analysis/value.py:value_summary"),
         ("function", "sim/cli/compare.py:add_parser"),
@@ -67,9 +64,7 @@ EXEMPT: frozenset[tuple[str, str]] = frozenset(
         ("function", "sim/study/sensitivity.py:run_sensitivity"),
         ("function", "sim/study/uncertainty.py:run_uncertainty"),
         ("layer", "sim/experiment/runner.py"),
-        ("module", "sim/analysis/comparison.py"),
         ("module", "sim/analysis/cost.py"),
-        ("module", "sim/analysis/paired.py"),
         ("module", "sim/analysis/power.py"),
         ("module", "sim/analysis/sequential.py"),
         ("module", "sim/analysis/two_proportions.py"),

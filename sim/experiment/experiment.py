@@ -21,8 +21,7 @@ from typing import Any
 import pandas as pd
 
 from sim.analysis.comparison import Comparison, compare_arms
-from sim.analysis.paired import PairedStats, paired_compare_arms
-from sim.analysis.sufficient import ArmStats, pool
+from sim.analysis.sufficient import ArmStats, PairedStats, pool
 from sim.config import Scenario, Strategy
 from sim.experiment.arms import ArmSpec, as_arm
 from sim.experiment.executors import run_tasks
@@ -44,7 +43,7 @@ def pool_pairs(parts) -> dict[str, PairedStats]:
     total: dict[str, PairedStats] = {}
     for part in parts:
         for arm, d in part.items():
-            ps = PairedStats(d["n"], tuple(d["sums"]), tuple(tuple(r) for r in d["cross"]))
+            ps = PairedStats.from_dict(d)
             total[arm] = total[arm] + ps if arm in total else ps
     return total
 
@@ -91,13 +90,13 @@ class ExperimentResult:
 
         Paired designs use the pairing lead by lead (Tango's interval for the difference);
         split designs compare independent arms (Newcombe) and check the sample ratio against
-        the allocation weights. Options go to :func:`sim.analysis.compare_arms` or
-        :func:`sim.analysis.paired_compare_arms`.
+        the allocation weights. Options go to :func:`sim.analysis.compare_arms`, whose design
+        is that of the statistics it is given.
         """
         options.setdefault("alpha", self.alpha)
         options.setdefault("adjust", self.adjust)
         if self.design == "paired" and self.pairs:
-            return paired_compare_arms(self.pairs, self.control, **options)
+            return compare_arms(self.pairs, self.control, **options)
         if self.design == "paired":
             # Arms that replay different lead streams (scenario overrides): their sizes differ
             # by design, not by a broken assignment, so there is no sample ratio to check.

@@ -15,8 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.analysis.paired import PairedStats
-from sim.analysis.sufficient import group_arm_stats
+from sim.analysis.sufficient import PairedStats, group_arm_stats
 from sim.analysis.value import patient_values
 from sim.config import Scenario
 from sim.config.scenario import PatientValue
@@ -236,8 +235,10 @@ def paired_stats(
             base["converted"].to_numpy(),
             g["cost_total_usd"].to_numpy(),
             base["cost_total_usd"].to_numpy(),
+            unsubscribed=(g["unsubscribed"].to_numpy(), base["unsubscribed"].to_numpy()),
+            complained=(g["complained"].to_numpy(), base["complained"].to_numpy()),
         )
-        out[name] = {"n": ps.n, "sums": list(ps.sums), "cross": [list(r) for r in ps.cross]}
+        out[name] = ps.to_dict()
     return out
 
 
