@@ -72,22 +72,7 @@ def bootstrap_cpc(
         >>> bool(r.lower < r.estimate < r.upper), r.method
         (True, 'bootstrap-bca')
     """
-    check_alpha(alpha)
-    if method not in ("bootstrap-percentile", "bootstrap-bca"):
-        raise InputError("cpc_method", f"{method!r} is not a bootstrap method")
-    if kind not in ("arm", "ratio", "difference"):
-        raise InputError("kind", f"{kind!r} is not allowed: use arm, ratio or difference")
-    arms = 1 if kind == "arm" else 2
-    if len(samples) != arms or len(stats) != arms:
-        raise InputError("samples", f"{kind} needs {arms} arm(s) of per-unit data")
-    if any(s is None for s in samples):
-        raise InputError(
-            "cpc_method",
-            f"{method} needs per-unit data (converted and cost arrays per arm); "
-            "with sufficient statistics only, use fieller, delta or delta-log",
-        )
-    if int(n_resamples) < 100:
-        raise InputError("n_resamples", f"{n_resamples} is not allowed: use at least 100")
+    arms = _check(stats, samples, kind, alpha, method, n_resamples)
     units = [_units(sample) for sample in samples]
     notes = notes_array((1,))
     nan = np.array([np.nan])
@@ -118,18 +103,54 @@ def bootstrap_cpc(
 
     probs = np.array([alpha / 2, 1 - alpha / 2])
     if method == "bootstrap-bca":
-        accel = _acceleration(kind, units)
-        below = (np.sum(theta < theta_hat) + 0.5 * np.sum(theta == theta_hat)) / theta.size
-        if not 0.0 < below < 1.0:
+        probs = _bca_levels(probs, theta, theta_hat, _acceleration(kind, units))
+        if probs is None:
             add_note(notes, [True], "bca: every resample on one side of the estimate")
             return finish(True, np.array([theta_hat]), nan, nan, nan, method, notes)
-        z0 = sps.norm.ppf(below)
-        zq = sps.norm.ppf(probs)
-        probs = sps.norm.cdf(z0 + (z0 + zq) / (1 - accel * (z0 + zq)))
     lower, upper = np.quantile(theta, probs, method="inverted_cdf")
     return finish(
         True, np.array([theta_hat]), np.array([lower]), np.array([upper]), nan, method, notes
     )
+
+
+def _check(
+    stats: Sequence[Any],
+    samples: Sequence[Any],
+    kind: str,
+    alpha: float,
+    method: str,
+    n_resamples: int,
+) -> int:
+    """The number of arms; :class:`InputError` for arguments the bootstrap cannot take."""
+    check_alpha(alpha)
+    if method not in ("bootstrap-percentile", "bootstrap-bca"):
+        raise InputError("cpc_method", f"{method!r} is not a bootstrap method")
+    if kind not in ("arm", "ratio", "difference"):
+        raise InputError("kind", f"{kind!r} is not allowed: use arm, ratio or difference")
+    arms = 1 if kind == "arm" else 2
+    if len(samples) != arms or len(stats) != arms:
+        raise InputError("samples", f"{kind} needs {arms} arm(s) of per-unit data")
+    if any(s is None for s in samples):
+        raise InputError(
+            "cpc_method",
+            f"{method} needs per-unit data (converted and cost arrays per arm); "
+            "with sufficient statistics only, use fieller, delta or delta-log",
+        )
+    if int(n_resamples) < 100:
+        raise InputError("n_resamples", f"{n_resamples} is not allowed: use at least 100")
+    return arms
+
+
+def _bca_levels(
+    probs: np.ndarray, theta: np.ndarray, theta_hat: float, accel: float
+) -> np.ndarray | None:
+    """BCa's corrected quantile levels (Efron 1987); ``None`` if every resample is on one side."""
+    below = (np.sum(theta < theta_hat) + 0.5 * np.sum(theta == theta_hat)) / theta.size
+    if not 0.0 < below < 1.0:
+        return None
+    z0 = sps.norm.ppf(below)
+    zq = sps.norm.ppf(probs)
+    return sps.norm.cdf(z0 + (z0 + zq) / (1 - accel * (z0 + zq)))
 
 
 def _units(sample: Any) -> tuple[np.ndarray, np.ndarray]:

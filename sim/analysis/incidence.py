@@ -1,256 +1,211 @@
-"""Cumulative incidence with competing risks: the Aalen-Johansen estimator.
+"""Cumulative incidence of the outcomes in world columns: patient, lost and unsubscribed.
 
-A lead can become a patient or be lost to a competitor, whichever happens first; treating the
-other outcome as censoring (1 - Kaplan-Meier) would overstate both. The Aalen-Johansen
-estimator of the cumulative incidence of cause ``k`` is
+Becoming a patient and being lost to a competitor are competing risks (each rules the other
+out), so the curves are Aalen-Johansen estimates (:mod:`sim.analysis.aalen_johansen`, whose
+:func:`cumulative_incidence` is importable from here), not 1 - Kaplan-Meier. Unsubscribing is
+not absorbing (an unsubscribed lead can still become a patient), but it can only happen while
+the practice still emails the lead: booking and being lost end that, so they are its
+competing events.
 
-    F_k(t) = sum over event times t_j <= t of S(t_{j-1}) * d_kj / n_j
-
-where ``n_j`` is the number at risk just before ``t_j`` (time >= t_j; a unit censored at
-``t_j`` is still at risk then), ``d_kj`` the number of cause-``k`` events at ``t_j``, ``d_j``
-the events of any cause and ``S`` the all-cause Kaplan-Meier survival. Tied event times of
-different causes need no jitter: all of them use the same ``S(t_{j-1})``.
-
-Variance: the delta-method (Greenwood-type) estimator of Marubini and Valsecchi (1995,
-*Analysing Survival Data from Clinical Trials and Observational Studies*, eq. 10.13), the one
-Stata's ``stcompet``, SAS ``PROC LIFETEST`` (default), lifelines' ``AalenJohansenFitter`` and
-statsmodels' ``CumIncidenceRight`` use:
-
-    Var F_k(t) = sum_j [F_k(t) - F_k(t_j)]^2 d_j / (n_j (n_j - d_j))
-               + sum_j S(t_{j-1})^2 d_kj (n_j - d_kj) / n_j^3
-               - 2 sum_j [F_k(t) - F_k(t_j)] S(t_{j-1}) d_kj / n_j^2      (sums over t_j <= t)
-
-Without censoring it equals the binomial ``F (1 - F) / n`` exactly (tested). Intervals use the
-log(-log) transform by default, so they stay inside [0, 1] (Kalbfleisch and Prentice's
-transform, as in SAS and lifelines); ``transform="linear"`` gives the plain Wald interval,
-clipped to [0, 1].
-
-Frequency ``weights`` count each row that many times (a row of a count table), and the
-variance is the one the expanded data would give; statsmodels' ``CumIncidenceRight`` drops the
-standard error when weights are given, which is why this module exists.
+The inputs are either ``curves.json`` (counts by whole day since arrival, pooled over
+replications; no censoring, so the estimate is count / n and its delta-method variance the
+binomial one) or a per-lead table, which may carry censoring (``followup``). Both give the
+same tidy table (:data:`INCIDENCE_TABLE_COLUMNS`), which the report draws.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+import math
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from sim.errors import InputError
+from sim.analysis.aalen_johansen import INCIDENCE_COLUMNS, TRANSFORMS, cumulative_incidence
 
-#: Columns of the table :func:`cumulative_incidence` returns, in order.
-INCIDENCE_COLUMNS = ("time", "cause", "at_risk", "events", "cif", "se", "ci_lower", "ci_upper")
+__all__ = [
+    "CAUSES",
+    "INCIDENCE_COLUMNS",
+    "INCIDENCE_TABLE_COLUMNS",
+    "TRANSFORMS",
+    "cumulative_incidence",
+    "incidence_from_curves",
+    "incidence_from_leads",
+    "incidence_table",
+]
 
-TRANSFORMS = ("log-log", "linear")
+#: The outcomes, in the order a report draws them.
+CAUSES = ("patient", "lost", "unsubscribed")
+#: Columns of the tidy incidence table.
+INCIDENCE_TABLE_COLUMNS = ("arm", "cause", "time", "cif", "se", "ci_lower", "ci_upper", "n")
 
 
-def cumulative_incidence(
-    time: Any,
-    event: Any,
-    *,
-    weights: Any = None,
-    censored: Hashable = 0,
-    causes: Sequence[Hashable] | None = None,
-    times: Any = None,
-    alpha: float = 0.05,
-    transform: str = "log-log",
-) -> pd.DataFrame:
-    """Aalen-Johansen cumulative incidence of each cause, with delta-method intervals.
+def incidence_from_curves(curves: Mapping[str, Any], *, alpha: float = 0.05) -> pd.DataFrame:
+    """Tidy cumulative incidence per arm and cause from ``curves.json``.
+
+    Every lead is followed for the whole window, so a lead without the event by the last grid
+    day is censored there; the Aalen-Johansen estimate is then the count over ``n``.
 
     Args:
-        time: time of the event or of censoring, one per unit (>= 0, finite).
-        event: the cause that happened at ``time`` (any labels: ints or strings), or
-            ``censored`` if the unit was followed until ``time`` without an event.
-        weights: optional frequency weights (>= 0): a row with weight ``w`` counts as ``w``
-            units. Lets a table of counts stand in for one row per unit.
-        censored: the label meaning "no event observed" (default ``0``).
-        causes: which causes to report, in this order (default: the labels present, sorted).
-            A cause without events gets a zero curve.
-        times: evaluate the step functions at these increasing times instead of at every
-            distinct event time; ``events`` then counts the cause's events since the previous
-            requested time.
-        alpha: 1 - confidence level of the intervals.
-        transform: ``"log-log"`` (default) or ``"linear"`` scale for the interval.
+        curves: ``{"days": [...], "arms": {arm: {"n": N, "patient": [...], "lost": [...],
+            "unsubscribed": [...]}}}`` with cumulative counts on the day grid.
+        alpha: 1 - confidence level.
 
     Returns:
-        A tidy DataFrame with :data:`INCIDENCE_COLUMNS`: ``time``, ``cause``, ``at_risk``
-        (weighted number at risk just before ``time``), ``events`` (cause events at ``time``),
-        ``cif``, ``se`` (square root of the delta-method variance), ``ci_lower``,
-        ``ci_upper``; rows ordered by cause, then time. Where ``cif`` is 0 (or 1) the variance
-        is 0 and the interval collapses to the point.
-
-    Raises:
-        InputError: arrays of different lengths, negative or non-finite times or weights,
-            ``times`` out of order, an unknown ``transform`` or ``alpha`` outside (0, 1).
+        Columns :data:`INCIDENCE_TABLE_COLUMNS`, one row per arm, cause and grid day.
 
     Example:
-        Six leads: patient (1) at day 1 and 3 and 5, lost (2) at day 2, censored at 2 and 4.
-
-        >>> t = [1, 2, 2, 3, 4, 5]
-        >>> e = [1, 2, 0, 1, 0, 1]
-        >>> ci = cumulative_incidence(t, e)
-        >>> ci[ci.cause == 1][["time", "at_risk", "cif"]].round(4).values.tolist()
-        [[1.0, 6.0, 0.1667], [2.0, 5.0, 0.1667], [3.0, 3.0, 0.3889], [5.0, 1.0, 0.8333]]
-        >>> round(float(ci[ci.cause == 2].cif.iloc[-1]), 4)  # lost: 1/6; F_1 + F_2 = 1 as S = 0
-        0.1667
+        >>> t = incidence_from_curves({"days": [0, 1, 2], "arms": {"a": {"n": 10,
+        ...     "patient": [0, 2, 5], "lost": [1, 1, 2], "unsubscribed": [0, 0, 0]}}})
+        >>> t[t.cause == "patient"].cif.tolist()
+        [0.0, 0.2, 0.5]
     """
-    if not 0.0 < alpha < 1.0:
-        raise InputError("alpha", f"{alpha!r} is not allowed: must be in (0, 1)")
-    if transform not in TRANSFORMS:
-        raise InputError("transform", f"{transform!r} is not allowed: use one of {TRANSFORMS}")
-    t = np.asarray(time, dtype=float).ravel()
-    ev = pd.Series(np.asarray(event).ravel())
-    if len(t) != len(ev):
-        raise InputError("event", f"has {len(ev)} values but time has {len(t)}")
-    w = np.ones(len(t)) if weights is None else np.asarray(weights, dtype=float).ravel()
-    if len(w) != len(t):
-        raise InputError("weights", f"has {len(w)} values but time has {len(t)}")
-    if not np.all(np.isfinite(t)) or np.any(t < 0):
-        raise InputError("time", "must be finite and >= 0 (censor units without an event)")
-    if not np.all(np.isfinite(w)) or np.any(w < 0):
-        raise InputError("weights", "must be finite and >= 0")
-
-    codes, uniques = pd.factorize(ev)
-    if np.any(codes < 0):
-        raise InputError("event", "has missing values: give the censored label instead")
-    labels = [_plain(u) for u in uniques]
-    code_of = {label: i for i, label in enumerate(labels)}
-    is_event = codes != code_of.get(censored, -1)
-    if causes is None:
-        causes = sorted((lab for lab in labels if lab != censored), key=_sort_key)
-    causes = list(causes)
-
-    # Risk sets on the distinct event times (any cause); censoring times only shrink them.
-    event_times = np.unique(t[is_event & (w > 0)])
-    order = np.argsort(t, kind="stable")
-    t_sorted, w_sorted = t[order], w[order]
-    w_cum_from_end = np.concatenate([np.cumsum(w_sorted[::-1])[::-1], [0.0]])
-    at_risk = w_cum_from_end[np.searchsorted(t_sorted, event_times, side="left")]
-    idx = np.searchsorted(event_times, t)
-    hit = is_event & (idx < len(event_times))
-    hit[hit] = event_times[idx[hit]] == t[hit]
-    d_all = np.bincount(idx[hit], weights=w[hit], minlength=len(event_times))
-
-    # All-cause Kaplan-Meier just before each event time.
-    with np.errstate(divide="ignore", invalid="ignore"):
-        hazard = np.where(at_risk > 0, d_all / at_risk, 0.0)
-    surv = np.cumprod(1.0 - hazard)
-    surv_lag = np.concatenate([[1.0], surv[:-1]])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        # When everybody left has the event, S drops to 0 and F stays flat afterwards, so the
-        # term's factor (F(t) - F(t_j))^2 is 0: take the 0/0 as 0.
-        a = np.where(at_risk > d_all, d_all / (at_risk * (at_risk - d_all)), 0.0)
-
+    days = np.asarray(curves["days"], dtype=float)
     frames = []
-    z = float(stats.norm.isf(alpha / 2))
-    for cause in causes:
-        mine = hit & (codes == code_of.get(cause, -1))
-        d_k = np.bincount(idx[mine], weights=w[mine], minlength=len(event_times))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            inc = np.where(at_risk > 0, surv_lag * d_k / at_risk, 0.0)
-            b = np.where(at_risk > 0, surv_lag**2 * d_k * (at_risk - d_k) / at_risk**3, 0.0)
-            c = np.where(at_risk > 0, surv_lag * d_k / at_risk**2, 0.0)
-        cif = np.cumsum(inc)
-        var = _delta_variance(cif, a, b, c)
-        if times is None:
-            out_t, out_n, out_d, out_f, out_v = event_times, at_risk, d_k, cif, var
-        else:
-            out_t, out_n, out_d, out_f, out_v = _at_times(
-                np.asarray(times, dtype=float),
-                event_times,
-                t_sorted,
-                w_cum_from_end,
-                d_k,
-                cif,
-                var,
-            )
-        se = np.sqrt(out_v)
-        lo, hi = _interval(out_f, se, z, transform)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "time": out_t,
-                    "cause": [cause] * len(out_t),
-                    "at_risk": out_n,
-                    "events": out_d,
-                    "cif": out_f,
-                    "se": se,
-                    "ci_lower": lo,
-                    "ci_upper": hi,
-                }
-            )
-        )
-    if not frames:
-        return pd.DataFrame({c: pd.Series(dtype=float) for c in INCIDENCE_COLUMNS})
-    out = pd.concat(frames, ignore_index=True)
-    out.attrs["variance"] = "delta method (Marubini and Valsecchi 1995, eq. 10.13)"
-    out.attrs["interval"] = f"{transform}, {1 - alpha:.0%}"
+    for arm, rec in curves["arms"].items():
+        n = int(rec["n"])
+        for cause in CAUSES:
+            if cause not in rec:
+                continue
+            cum = np.asarray(rec[cause], dtype=float)
+            if len(cum) != len(days):
+                raise ValueError(f"curves: arm {arm!r} {cause} has {len(cum)} values, "
+                                 f"days has {len(days)}")  # fmt: skip
+            new = np.diff(np.concatenate([[0.0], cum]))
+            if n <= 0 or np.any(new < 0) or cum[-1] > n:
+                raise ValueError(f"curves: arm {arm!r} {cause} must be non-decreasing counts "
+                                 f"<= n = {n}")  # fmt: skip
+            time = np.concatenate([days, days[-1:]])
+            event = np.array([1] * len(days) + [0])
+            weights = np.concatenate([new, [n - cum[-1]]])
+            ci = cumulative_incidence(time, event, weights=weights, causes=[1], times=days,
+                                      alpha=alpha)  # fmt: skip
+            frames.append(_tidy(ci, arm, cause, n))
+    return _concat(frames)
+
+
+def incidence_from_leads(
+    leads: pd.DataFrame,
+    *,
+    followup: float | str | Sequence[float] | None = None,
+    times: Sequence[float] | None = None,
+    arm_col: str = "arm",
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """Tidy cumulative incidence per arm and cause from a per-lead table.
+
+    Patient (``days_to_convert``) and lost (``days_to_lost``) are estimated together as
+    competing risks; unsubscribed (``days_to_unsubscribe``) with booking (``days_to_book``)
+    or being lost, whichever comes first, as the competing end of emailing.
+
+    Args:
+        leads: per-lead records (columns of :mod:`sim.world.records`; ``arm`` optional).
+        followup: how long each lead was observed, in days since arrival: ``None`` (every
+            lead followed past its last event, as in the simulator), one number for all, a
+            column name, or an array. Events after it count as not seen (censored there).
+        times: days to evaluate the curves at (default 0, 1, ... up to the last observation).
+        arm_col: column naming the arm (one arm if absent).
+        alpha: 1 - confidence level.
+
+    Returns:
+        Columns :data:`INCIDENCE_TABLE_COLUMNS`.
+
+    Example:
+        >>> leads = pd.DataFrame({"days_to_convert": [2.5, np.nan, np.nan, 1.0],
+        ...     "days_to_lost": [np.nan, 3.0, np.nan, np.nan],
+        ...     "days_to_unsubscribe": [np.nan, np.nan, 0.5, np.nan]})
+        >>> t = incidence_from_leads(leads, times=[0, 1, 2, 3])
+        >>> t[t.cause == "patient"].cif.tolist()
+        [0.0, 0.25, 0.25, 0.5]
+    """
+    need = ("days_to_convert", "days_to_lost", "days_to_unsubscribe")
+    missing = [c for c in need if c not in leads.columns]
+    if missing:
+        raise ValueError(f"per-lead table needs column(s) {missing}")
+    leads = leads.reset_index(drop=True)
+    follow = _followup(leads, followup)
+    if times is None:
+        observed = np.concatenate([leads[c].to_numpy(float) for c in need] + [follow])
+        observed = observed[np.isfinite(observed)]
+        last = math.ceil(observed.max()) if len(observed) else 0
+        times = np.arange(last + 1, dtype=float)
+    times = np.asarray(times, dtype=float)
+    groups = leads.groupby(arm_col, sort=False) if arm_col in leads.columns else [("all", leads)]
+    frames = []
+    for arm, g in groups:
+        f = follow[g.index.to_numpy()]
+        convert = g["days_to_convert"].to_numpy(float)
+        lost = g["days_to_lost"].to_numpy(float)
+        t, e = _first_event(f, {"patient": convert, "lost": lost})
+        ci = cumulative_incidence(t, e, censored="", causes=["patient", "lost"], times=times,
+                                  alpha=alpha)  # fmt: skip
+        for cause in ("patient", "lost"):
+            frames.append(_tidy(ci[ci.cause == cause], str(arm), cause, len(g)))
+        book = g["days_to_book"].to_numpy(float) if "days_to_book" in g else convert
+        stop = np.fmin(book, lost)
+        t, e = _first_event(f, {"unsubscribed": g["days_to_unsubscribe"].to_numpy(float),
+                                "stopped": stop})  # fmt: skip
+        ci = cumulative_incidence(t, e, censored="", causes=["unsubscribed"], times=times,
+                                  alpha=alpha)  # fmt: skip
+        frames.append(_tidy(ci, str(arm), "unsubscribed", len(g)))
+    return _concat(frames)
+
+
+def _followup(leads: pd.DataFrame, followup: Any) -> np.ndarray:
+    n = len(leads)
+    if followup is None:
+        return np.full(n, np.inf)
+    if isinstance(followup, str):
+        if followup not in leads.columns:
+            raise ValueError(f"followup column {followup!r} is not in the per-lead table")
+        f = leads[followup].to_numpy(float)
+    elif np.ndim(followup) == 0:
+        f = np.full(n, float(followup))
+    else:
+        f = np.asarray(followup, dtype=float)
+    if len(f) != n or np.any(np.isnan(f)) or np.any(f < 0):
+        raise ValueError("followup must give one non-negative number of days per lead")
+    return f
+
+
+def _first_event(followup: np.ndarray, events: Mapping[str, np.ndarray]) -> tuple[Any, Any]:
+    """(time, label) of each lead's first event within follow-up; '' = censored."""
+    names = list(events)
+    stacked = np.vstack([np.where(np.isnan(v), np.inf, v) for v in events.values()])
+    first = np.argmin(stacked, axis=0)
+    t = stacked[first, np.arange(stacked.shape[1])]
+    seen = t <= followup
+    label = np.where(seen, np.array(names, dtype=object)[first], "")
+    time = np.where(seen, t, followup)
+    # Followed "forever" without an event: censor after the last time anyone is looked at.
+    finite = time[np.isfinite(time)]
+    time = np.where(np.isfinite(time), time, finite.max() + 1.0 if len(finite) else 0.0)
+    return time, label
+
+
+def _tidy(ci: pd.DataFrame, arm: str, cause: str, n: int) -> pd.DataFrame:
+    out = ci[["time", "cif", "se", "ci_lower", "ci_upper"]].copy()
+    out.insert(0, "cause", cause)
+    out.insert(0, "arm", arm)
+    out["n"] = n
     return out
 
 
-def _delta_variance(cif: np.ndarray, a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
-    """The three sums of the delta-method variance at every event time, by cumulative sums.
-
-    Expanding ``(F_m - F_j)^2`` turns each sum over ``j <= m`` into running totals, so the
-    whole curve costs O(number of event times).
-    """
-    var = (
-        cif**2 * np.cumsum(a)
-        - 2 * cif * np.cumsum(cif * a)
-        + np.cumsum(cif**2 * a)
-        + np.cumsum(b)
-        - 2 * cif * np.cumsum(c)
-        + 2 * np.cumsum(cif * c)
-    )
-    # Cancellation in the expansion can leave -1e-18 where the variance is 0.
-    return np.maximum(var, 0.0)
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    if not frames:
+        return pd.DataFrame({c: [] for c in INCIDENCE_TABLE_COLUMNS})
+    return pd.concat(frames, ignore_index=True)[list(INCIDENCE_TABLE_COLUMNS)]
 
 
-def _at_times(
-    when: np.ndarray,
-    event_times: np.ndarray,
-    t_sorted: np.ndarray,
-    w_cum_from_end: np.ndarray,
-    d_k: np.ndarray,
-    cif: np.ndarray,
-    var: np.ndarray,
-) -> tuple[np.ndarray, ...]:
-    """Right-continuous step functions read at ``when`` (0 before the first event)."""
-    if np.any(~np.isfinite(when)) or np.any(np.diff(when) < 0):
-        raise InputError("times", "must be finite and in increasing order")
-    pos = np.searchsorted(event_times, when, side="right")  # event times <= when
-    f = np.concatenate([[0.0], cif])[pos]
-    v = np.concatenate([[0.0], var])[pos]
-    at_risk = w_cum_from_end[np.searchsorted(t_sorted, when, side="left")]
-    cum_d = np.concatenate([[0.0], np.cumsum(d_k)])[pos]
-    events = np.diff(np.concatenate([[0.0], cum_d])) if len(when) else cum_d
-    return when, at_risk, events, f, v
-
-
-def _interval(
-    cif: np.ndarray, se: np.ndarray, z: float, transform: str
-) -> tuple[np.ndarray, np.ndarray]:
-    if transform == "linear":
-        return np.clip(cif - z * se, 0.0, 1.0), np.clip(cif + z * se, 0.0, 1.0)
-    lo, hi = cif.copy(), cif.copy()
-    inner = (cif > 0) & (cif < 1) & (se > 0)
-    f = cif[inner]
-    # log(-log F) decreases in F, so the upper bound of F comes from the lower one of it.
-    centre = np.log(-np.log(f))
-    half = z * se[inner] / (f * np.abs(np.log(f)))
-    lo[inner] = np.exp(-np.exp(centre + half))
-    hi[inner] = np.exp(-np.exp(centre - half))
-    return lo, hi
-
-
-def _plain(label: Any) -> Any:
-    """numpy scalars as Python ones, so ``cause`` labels compare and print plainly."""
-    return label.item() if isinstance(label, np.generic) else label
-
-
-def _sort_key(label: Hashable) -> tuple[int, Any]:
-    # Numbers before strings, so mixed labels still sort.
-    return (0, label) if isinstance(label, (int, float, np.number)) else (1, str(label))
+def incidence_table(data: Any, *, alpha: float = 0.05) -> pd.DataFrame:
+    """The tidy table from ``curves.json``, a per-lead table, or a tidy table already."""
+    if isinstance(data, Mapping):
+        return incidence_from_curves(data, alpha=alpha)
+    if isinstance(data, pd.DataFrame):
+        if "cif" in data.columns:
+            return data
+        if "days_to_convert" in data.columns:
+            return incidence_from_leads(data, alpha=alpha)
+    raise TypeError("incidence data: expected curves.json's dict, a per-lead DataFrame or a "
+                    "tidy table with arm, cause, time, cif")  # fmt: skip

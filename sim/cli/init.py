@@ -48,7 +48,7 @@ def _root() -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sim.experiment.atomic import atomic_write_text
+    from sim.files import atomic_write_text
 
     root, out = _root(), args.dir
     files = {out / "scenario.toml": root / "configs/scenarios/medical_practice.toml"}

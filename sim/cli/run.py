@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 from pathlib import Path
 
 from sim.cli.common import (
@@ -16,9 +17,19 @@ from sim.cli.common import (
     to_jsonable,
 )
 from sim.errors import InputError
-from sim.experiment.atomic import atomic_write_text, atomic_write_with
-from sim.experiment.single import summarize_leads
-from sim.world.model import simulate
+from sim.files import atomic_write_text, atomic_write_with
+
+#: Imported on first use (PEP 562): parsing ``nurture run``'s arguments loads no numpy,
+#: pandas, SciPy or SimPy.
+_LAZY = {"simulate": "sim.world.model", "summarize_leads": "sim.experiment.single"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -79,8 +90,9 @@ def run(args: argparse.Namespace) -> int:
         _check_out(out)
     if args.events is not None:
         _check_out(args.events)
+    this = sys.modules[__name__]  # the names above, or what a test put in their place
     with progress_bar(f"{strategy.name}") as bar:
-        result = simulate(
+        result = this.simulate(
             scenario,
             strategy,
             args.seed,
@@ -92,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
 
         write_export(args.events, *result.crm)
     summary = {"scenario": scenario.name, "strategy": strategy.name, "seed": args.seed}
-    summary |= summarize_leads(result.leads)
+    summary |= this.summarize_leads(result.leads)
     summary["fixed_cost_usd"] = result.totals["fixed_cost_usd"]
     summary |= _value(result.leads, summary, scenario)
     summary["events"] = result.totals["events"]

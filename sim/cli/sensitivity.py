@@ -5,8 +5,15 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sim.cli.common import print_json, progress_bar
-from sim.cli.uncertainty import _count, _report, add_study_options, load_study_inputs
+from sim.cli.common import print_json
+from sim.cli.study_options import (
+    add_study_options,
+    count_between,
+    load_study_inputs,
+    run_options,
+    study_report,
+    world_progress,
+)
 from sim.errors import InputError
 
 HELP = "global sensitivity (Morris, Sobol') of lift, patients per $1,000 and net benefit"
@@ -33,7 +40,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--n",
-        type=_count(2, 65536),
+        type=count_between(2, 65536),
         help="Morris: trajectories (default 10); Sobol': base samples, a power of 2 (default 64)",
     )
     p.add_argument("--control", help="the comparison strategy (default: the first given)")
@@ -54,13 +61,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--strategy", f"{args.strategy!r} is not a strategy: {', '.join(names)}")
     if args.method == "sobol" and args.n is not None and args.n & (args.n - 1):
         raise InputError("--n", f"{args.n}: Sobol' base samples must be a power of 2")
-    with progress_bar("worlds", unit="world") as bar:
-
-        def tick(done: int, total: int) -> None:
-            bar.total = total
-            bar.n = done
-            bar.refresh()
-
+    with world_progress() as tick:
         res = run_sensitivity(
             scenario,
             strategies,
@@ -69,18 +70,12 @@ def run(args: argparse.Namespace) -> int:
             method=args.method,
             n=args.n,
             strategy=args.strategy,
-            replications=args.replications,
-            seed=args.seed,
-            results=args.results,
-            resume=args.resume,
-            executor=args.executor,
-            workers=args.workers,
-            scheduler=args.scheduler,
             progress=tick,
+            **run_options(args),
         )
     report = None
     if not args.no_report and res.run_dir is not None:
-        report = _report(res.run_dir)
+        report = study_report(res.run_dir)
     if args.json:
         print_json(
             {

@@ -113,8 +113,8 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("suites", f"two suites are named {dup[0]!r}; names must be unique")
     runs = [run_one(suite, args) for suite in suites]
     if args.junit is not None:
-        from sim.experiment.atomic import atomic_write_text
         from sim.experiment.junit import junit_xml
+        from sim.files import atomic_write_text
 
         try:
             atomic_write_text(args.junit, junit_xml(runs))
@@ -129,6 +129,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_one(suite, args: argparse.Namespace) -> SuiteRun:
+    """Run one suite into the results store, its report built by the report layer."""
+    from sim.report import build_report
+
     with progress_bar(suite.name, total=suite.config.replications, unit="rep") as bar:
 
         def progress(done: int, total: int) -> None:
@@ -144,6 +147,7 @@ def run_one(suite, args: argparse.Namespace) -> SuiteRun:
             resume=args.resume,
             keep_leads=args.keep_leads,
             progress=progress,
+            report=build_report,
             on_wait=lambda note: print(f"nurture suite: {note}", file=sys.stderr, flush=True),
         )
     if not getattr(args, "json", False):

@@ -5,9 +5,16 @@ from __future__ import annotations
 import argparse
 import math
 from pathlib import Path
-from typing import Any
 
-from sim.cli.common import add_set_option, load_configs, print_json, progress_bar
+from sim.cli.common import print_json
+from sim.cli.study_options import (
+    add_study_options,
+    count_between,
+    load_study_inputs,
+    run_options,
+    study_report,
+    world_progress,
+)
 from sim.errors import InputError
 
 HELP = "probabilistic sensitivity analysis: P(best), CEAC, EVPI, EVPPI over the priors"
@@ -25,86 +32,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("strategies", nargs="+", type=Path, metavar="STRATEGY", help="strategy TOMLs")
     p.add_argument("--control", required=True, help="the strategy others are compared with")
     p.add_argument("--priors", required=True, type=Path, help="priors file (configs/uncertainty)")
-    p.add_argument("--draws", type=_count(2, 65536), default=64, help="worlds drawn (default 64)")
+    p.add_argument(
+        "--draws", type=count_between(2, 65536), default=64, help="worlds drawn (default 64)"
+    )
     add_study_options(p, replications=1)
     p.set_defaults(handler=run)
-
-
-def add_study_options(p: argparse.ArgumentParser, replications: int) -> None:
-    """Options every study command shares."""
-    p.add_argument(
-        "--replications",
-        type=_count(1, 1000),
-        default=replications,
-        help=f"replications per point (default {replications})",
-    )
-    p.add_argument("--seed", type=_count(0, 2**63 - 1), default=0, help="root seed (default 0)")
-    p.add_argument(
-        "--results", type=Path, default=Path("results"), help="results root (default: results/)"
-    )
-    p.add_argument("--resume", action="store_true", help="reuse finished worlds of this run")
-    p.add_argument("--workers", type=_count(1, 4096), help="processes (default: all cores)")
-    p.add_argument(
-        "--executor",
-        choices=("local", "dask", "serial"),
-        default="local",
-        help="where evaluations run: a local process pool, Dask, or serially (default: local)",
-    )
-    p.add_argument("--scheduler", help="Dask scheduler address, e.g. tcp://10.0.0.5:8786")
-    p.add_argument("--no-report", action="store_true", help="do not write report.html")
-    p.add_argument("--json", action="store_true", help="one JSON object on stdout")
-    add_set_option(p)  # a --set value holds in every world: its prior is dropped
-
-
-def _count(low: int, high: int):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r}: must be a whole number") from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"{text}: must be between {low} and {high}")
-        return value
-
-    return parse
-
-
-def load_study_inputs(args: argparse.Namespace):
-    """Scenario, strategies by name, and the priors checked against them (all or nothing)."""
-    from sim.config.space import load_space
-
-    if args.scheduler and args.executor != "dask":
-        raise InputError("--scheduler", "only applies with --executor dask")
-    scenario, loaded = load_configs(args.scenario, args.strategies, args.sets)
-    strategies: dict[str, Any] = {}
-    for path, st in zip(args.strategies, loaded, strict=True):
-        if st.name in strategies:
-            raise InputError(str(path), f"strategy name {st.name!r} is given twice")
-        strategies[st.name] = st
-    control = getattr(args, "control", None)
-    if control is not None and control not in strategies:
-        raise InputError("--control", f"{control!r} is not a strategy: {', '.join(strategies)}")
-    if not args.priors.is_file():
-        raise InputError(str(args.priors), "no such priors file")
-    space = pinned(load_space(args.priors, scenario, strategies), args.sets)
-    return scenario, strategies, space
-
-
-def pinned(space, sets):
-    """The space without the parameters ``--set`` pins: a value set on the command line
-    holds in every world (its prior, or a fixed value in the priors file, would override it).
-    """
-    import dataclasses
-
-    from sim.config.paths import parse_assignment
-
-    keys = {str(parse_assignment(text)[0]) for text in sets or ()}
-    if not keys:
-        return space
-    kept = tuple(p for p in space.parameters if not any(str(x) in keys for x in p.paths))
-    if not any(p.varies for p in kept):
-        raise InputError("--set", "pins every parameter that varies: nothing is left uncertain")
-    return dataclasses.replace(space, parameters=kept)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -113,31 +45,19 @@ def run(args: argparse.Namespace) -> int:
     scenario, strategies, space = load_study_inputs(args)
     if len(strategies) < 2:
         raise InputError("STRATEGY", "give at least two strategies (the control and another)")
-    with progress_bar("worlds", unit="world") as bar:
-
-        def tick(done: int, total: int) -> None:
-            bar.total = total
-            bar.n = done
-            bar.refresh()
-
+    with world_progress() as tick:
         res = run_uncertainty(
             scenario,
             strategies,
             args.control,
             space,
             draws=args.draws,
-            replications=args.replications,
-            seed=args.seed,
-            results=args.results,
-            resume=args.resume,
-            executor=args.executor,
-            workers=args.workers,
-            scheduler=args.scheduler,
             progress=tick,
+            **run_options(args),
         )
     report = None
     if not args.no_report and res.run_dir is not None:
-        report = _report(res.run_dir)
+        report = study_report(res.run_dir)
     if args.json:
         print_json(
             {
@@ -155,26 +75,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(_text(res, args, report))
     return 0
-
-
-def _report(run_dir: Path) -> Path | None:
-    from sim.report.uncertainty import build_study_report
-
-    path = build_study_report(run_dir)
-    _add_hash(run_dir, path)
-    return path
-
-
-def _add_hash(run_dir: Path, path: Path) -> None:
-    """The report's hash joins the manifest's outputs."""
-    import json
-
-    from sim.experiment.atomic import atomic_write_text
-    from sim.experiment.store import sha256_file
-
-    m = json.loads((run_dir / "manifest.json").read_text())
-    m.setdefault("outputs", {})[path.name] = sha256_file(path)
-    atomic_write_text(run_dir / "manifest.json", json.dumps(m, indent=2) + "\n")
 
 
 def _fmt_usd(x: float) -> str:

@@ -63,3 +63,21 @@ def check_shares(values: dict[str, float] | list[float], what: str) -> None:
     total = sum(items)
     if abs(total - 1.0) > SHARE_TOLERANCE:
         raise ValueError(f"{what} must sum to 1, got {total:.6g}")
+
+
+def tables_turn_on(data: Any, keys: tuple[str, ...]) -> Any:
+    """A table written in a file turns its feature on unless it says ``enabled = false``.
+
+    Writing ``[email]`` or ``[sales.on_handoff]`` and forgetting ``enabled = true`` used to
+    leave the feature off without a word (while its fees were still charged); a table that
+    configures a feature means the feature is wanted. (Only tables that are written count: a
+    feature left out of the file stays off.)
+    """
+    if not isinstance(data, dict):
+        return data
+    out = dict(data)
+    for key in keys:
+        table = out.get(key)
+        if isinstance(table, dict) and "enabled" not in table:
+            out[key] = {**table, "enabled": True}
+    return out

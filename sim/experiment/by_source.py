@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import pandas as pd
 
 from sim.analysis.multiple import adjust_p_values
+from sim.analysis.replications import summarize_replications
 from sim.experiment.replication import REPLICATION_COLUMNS, arm_rows
-from sim.experiment.summary import summarize_replications
 from sim.experiment.tables import _interval, _pp_interval, format_p, markdown_table
 
 

@@ -18,8 +18,9 @@ import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
 from sim.analysis.columns import ci_columns
+from sim.analysis.ratio_of_sums import METRIC_RATIOS, contrast
+from sim.analysis.replications import SUMMARY_COLUMNS
 from sim.config.base import StrictModel
-from sim.experiment.summary import METRIC_RATIOS, SUMMARY_COLUMNS
 
 #: Summary columns that hold text (names, methods, notes), not a number a rule can check.
 TEXT_COLUMNS = ("arm", "control", "method", "note", "sweep_parameter")
@@ -107,6 +108,35 @@ def _measured(value: float, lo: float | None, hi: float | None, level: str) -> s
     return f"{_num(value)} ({level} CI {_num(lo)} to {_num(hi)})"
 
 
+class _Judged(NamedTuple):
+    """What a rule found: its short text, the sentence's two halves, and the numbers."""
+
+    text: str
+    expected: str
+    got: str
+    held: bool
+    value: float
+    lo: float | None
+    hi: float | None
+
+
+#: ``ci_*`` rules: (short text, what is expected, whether ``lo``-``hi`` meets ``x``).
+_CI_RULES = {
+    "ci_excludes": (
+        "CI excludes",
+        "the {level} CI to exclude {x:g}",
+        lambda lo, hi, x: not lo <= x <= hi,
+    ),
+    "ci_includes": (
+        "CI includes",
+        "the {level} CI to include {x:g}",
+        lambda lo, hi, x: lo <= x <= hi,
+    ),
+    "ci_above": ("CI above", "the whole {level} CI above {x:g}", lambda lo, hi, x: lo > x),
+    "ci_below": ("CI below", "the whole {level} CI below {x:g}", lambda lo, hi, x: hi < x),
+}
+
+
 def evaluate(
     expect: Expect,
     summary: pd.DataFrame,
@@ -130,83 +160,89 @@ def evaluate(
     rows = summary.set_index("arm")
     row = rows.loc[expect.arm]
     value = float(row[expect.metric])
-    cols = ci_columns(expect.metric, rows.columns)
     lo = hi = None
+    cols = ci_columns(expect.metric, rows.columns)
     if cols is not None:
-        lo, hi = float(row[cols[0]]), float(row[cols[1]])
+        lo, hi = (float(row[c]) for c in cols)
         lo = lo if math.isfinite(lo) else None
         hi = hi if math.isfinite(hi) else None
-    rule = expect.rule
     level = f"{1 - alpha:.0%}"
-    held = False
-    got = _measured(value, lo, hi, level)
+    rule = expect.rule
     if rule == "between":
         a, b = expect.between
-        text = f"between [{a:g}, {b:g}]"
-        expected = f"between {a:g} and {b:g}"
         held = math.isfinite(value) and a <= value <= b
+        got = _measured(value, lo, hi, level)
+        j = _Judged(f"between [{a:g}, {b:g}]", f"between {a:g} and {b:g}", got, held, value, lo, hi)
     elif rule in ("above_arm", "below_arm"):
-        other_name = getattr(expect, rule)
-        other = float(rows.loc[other_name, expect.metric])
-        word = "above" if rule == "above_arm" else "below"
-        text = f"{word} {other_name} ({other:.4g})"
-        if replications is not None and expect.metric in METRIC_RATIOS:
-            from sim.experiment.summary import contrast
-
-            c = contrast(replications, expect.arm, other_name, expect.metric, alpha)
-            lo, hi = c.difference_ci_lower, c.difference_ci_upper
-            decided = math.isfinite(lo) and math.isfinite(hi)
-            held = decided and (lo > 0 if rule == "above_arm" else hi < 0)
-            expected = (
-                f"{word} {other_name}'s {_num(other)}: the {level} CI of the paired "
-                f"difference {word} 0"
-            )
-            got = f"{_num(value)}, difference {c.difference:+.4g} " + (
-                f"({level} CI {lo:+.4g} to {hi:+.4g})" if decided else "(no interval)"
-            )
-            lo = lo if decided else None
-            hi = hi if decided else None
-            value = c.difference
-            text = f"{word} {other_name} (paired difference)"
-        else:
-            expected = f"{word} {other_name}'s {_num(other)} (point estimates)"
-            held = (
-                math.isfinite(value)
-                and math.isfinite(other)
-                and (value > other if rule == "above_arm" else value < other)
-            )
+        j = _versus_arm(expect, rows, replications, alpha, level, (value, lo, hi))
     else:
-        x = getattr(expect, rule)
-        text = {
-            "ci_excludes": "CI excludes",
-            "ci_includes": "CI includes",
-            "ci_above": "CI above",
-            "ci_below": "CI below",
-        }[rule] + f" {x:g}"
-        expected = {
-            "ci_excludes": f"the {level} CI to exclude {x:g}",
-            "ci_includes": f"the {level} CI to include {x:g}",
-            "ci_above": f"the whole {level} CI above {x:g}",
-            "ci_below": f"the whole {level} CI below {x:g}",
-        }[rule]
-        if lo is not None and hi is not None:
-            held = {
-                "ci_excludes": not lo <= x <= hi,
-                "ci_includes": lo <= x <= hi,
-                "ci_above": lo > x,
-                "ci_below": hi < x,
-            }[rule]
-        else:
-            text += " (no interval)"
+        j = _ci_rule(rule, getattr(expect, rule), level, (value, lo, hi))
     return Outcome(
-        expect.description or f"{expect.arm} {expect.metric} {text}",
+        expect.description or f"{expect.arm} {expect.metric} {j.text}",
         expect.arm,
         expect.metric,
-        text,
-        value,
-        lo,
-        hi,
-        bool(held),
+        j.text,
+        j.value,
+        j.lo,
+        j.hi,
+        bool(j.held),
+        j.expected,
+        j.got,
+    )
+
+
+def _ci_rule(rule: str, x: float, level: str, measured: tuple) -> _Judged:
+    value, lo, hi = measured
+    short, expected, meets = _CI_RULES[rule]
+    text = f"{short} {x:g}"
+    held = False
+    if lo is not None and hi is not None:
+        held = meets(lo, hi, x)
+    else:
+        text += " (no interval)"
+    got = _measured(value, lo, hi, level)
+    return _Judged(text, expected.format(level=level, x=x), got, held, value, lo, hi)
+
+
+def _versus_arm(
+    expect: Expect,
+    rows: pd.DataFrame,
+    replications: pd.DataFrame | None,
+    alpha: float,
+    level: str,
+    measured: tuple,
+) -> _Judged:
+    """``above_arm`` / ``below_arm``: the paired difference's interval, else the estimates."""
+    value, lo, hi = measured
+    rule = expect.rule
+    other_name = getattr(expect, rule)
+    other = float(rows.loc[other_name, expect.metric])
+    word = "above" if rule == "above_arm" else "below"
+    if replications is None or expect.metric not in METRIC_RATIOS:
+        held = (
+            math.isfinite(value)
+            and math.isfinite(other)
+            and (value > other if rule == "above_arm" else value < other)
+        )
+        expected = f"{word} {other_name}'s {_num(other)} (point estimates)"
+        got = _measured(value, lo, hi, level)
+        return _Judged(f"{word} {other_name} ({other:.4g})", expected, got, held, value, lo, hi)
+    c = contrast(replications, expect.arm, other_name, expect.metric, alpha)
+    lo, hi = c.difference_ci_lower, c.difference_ci_upper
+    decided = math.isfinite(lo) and math.isfinite(hi)
+    held = decided and (lo > 0 if rule == "above_arm" else hi < 0)
+    expected = (
+        f"{word} {other_name}'s {_num(other)}: the {level} CI of the paired difference {word} 0"
+    )
+    got = f"{_num(value)}, difference {c.difference:+.4g} " + (
+        f"({level} CI {lo:+.4g} to {hi:+.4g})" if decided else "(no interval)"
+    )
+    return _Judged(
+        f"{word} {other_name} (paired difference)",
         expected,
         got,
+        held,
+        c.difference,
+        lo if decided else None,
+        hi if decided else None,
     )

@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from sim.analysis.comparison import Comparison, compare_arms
+from sim.analysis.replications import summarize_replications
 from sim.analysis.sufficient import ArmStats, PairedStats, pool
 from sim.config import Scenario, Strategy
 from sim.experiment.arms import ArmSpec, as_arm
@@ -28,24 +29,14 @@ from sim.experiment.executors import run_tasks
 from sim.experiment.replication import (
     REPLICATION_COLUMNS,
     SOURCE_REPLICATION_COLUMNS,
+    ReplicationResult,
     ReplicationTask,
     merge_curves,
     merge_desks,
     run_replication,
 )
-from sim.experiment.summary import summarize_replications
 
 DESIGNS = ("paired", "split")
-
-
-def pool_pairs(parts) -> dict[str, PairedStats]:
-    """Add per-replication paired statistics arm by arm."""
-    total: dict[str, PairedStats] = {}
-    for part in parts:
-        for arm, d in part.items():
-            ps = PairedStats.from_dict(d)
-            total[arm] = total[arm] + ps if arm in total else ps
-    return total
 
 
 @dataclass
@@ -67,6 +58,7 @@ class ExperimentResult:
         sales_desk: the sales desk by hour of the week, summed over replications.
         per_source_replication: :attr:`per_replication` for each lead source (a ``source``
             column first), for :meth:`summary` ``(by="source")``.
+        measured: what each replication's ``measure`` returned, in replication order.
     """
 
     control: str
@@ -84,6 +76,8 @@ class ExperimentResult:
     #: (:func:`sim.experiment.replication.merge_desks`).
     sales_desk: dict[str, Any] = field(default_factory=dict)
     per_source_replication: pd.DataFrame | None = None
+    #: What each replication's ``measure`` returned (``None`` without one), in order.
+    measured: list[Any] = field(default_factory=list)
 
     def pooled(self, **options: Any) -> Comparison:
         """The pooled per-lead analysis: every lead of every replication as one sample.
@@ -181,6 +175,10 @@ class Experiment:
         sweep: for a sweep, ``{"parameter": name, "values": {arm: value}}``: the summary then
             carries ``sweep_parameter`` and ``sweep_value`` columns (the report draws lift and
             cost per patient against the value). Suites fill it from their ``[sweep]``.
+        stream: a prefix of every replication's spawn key, ``SeedSequence(seed,
+            spawn_key=(*stream, r))``, for a family of experiments on one root seed.
+        measure: a picklable function of a replication's per-lead table, applied where the
+            replication runs; the results are :attr:`ExperimentResult.measured`.
 
     Raises:
         TypeError: ``scenario`` is not a Scenario, or ``arms`` is not a mapping of names to
@@ -199,6 +197,8 @@ class Experiment:
     alpha: float = 0.05
     adjust: str = "holm"
     sweep: dict[str, Any] = field(default_factory=dict)
+    stream: tuple[int, ...] = ()
+    measure: Callable[[pd.DataFrame], Any] | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.scenario, Scenario):
@@ -237,6 +237,8 @@ class Experiment:
                 self.seed,
                 r,
                 self.keep_leads,
+                self.stream,
+                self.measure,
             )
             for r in range(self.replications)
         ]
@@ -247,8 +249,8 @@ class Experiment:
         *,
         executor: str = "local",
         scheduler: str | None = None,
-        done: Mapping[int, dict[str, Any]] | None = None,
-        on_result: Callable[[int, dict[str, Any]], None] | None = None,
+        done: Mapping[int, ReplicationResult] | None = None,
+        on_result: Callable[[int, ReplicationResult], None] | None = None,
         executor_info: dict[str, Any] | None = None,
     ) -> ExperimentResult:
         """Run every replication not already ``done`` and combine them.
@@ -257,7 +259,7 @@ class Experiment:
         e.g. to checkpoint it; ``done`` supplies finished ones (``--resume``);
         ``executor_info`` (a dict) receives what ran them (for a manifest).
         """
-        results: dict[int, dict[str, Any]] = dict(done or {})
+        results: dict[int, ReplicationResult] = dict(done or {})
         todo = [t for t in self.tasks() if t.replication not in results]
         for i, res in run_tasks(
             run_replication,
@@ -273,36 +275,37 @@ class Experiment:
                 on_result(r, res)
         return self.combine(results)
 
-    def combine(self, results: Mapping[int, dict[str, Any]]) -> ExperimentResult:
+    def combine(self, results: Mapping[int, ReplicationResult]) -> ExperimentResult:
         ordered = [results[r] for r in range(self.replications)]
-        rows = [row for res in ordered for row in res["rows"]]
-        reps = pd.DataFrame(rows, columns=list(REPLICATION_COLUMNS))
+        reps = pd.DataFrame(
+            [row for res in ordered for row in res.rows], columns=list(REPLICATION_COLUMNS)
+        )
         per_source = None
-        if all("source_rows" in res for res in ordered):
+        if all(res.source_rows is not None for res in ordered):
             per_source = pd.DataFrame(
-                [row for res in ordered for row in res["source_rows"]],
+                [row for res in ordered for row in res.source_rows],
                 columns=list(SOURCE_REPLICATION_COLUMNS),
             )
         leads = None
-        if self.keep_leads and all("leads" in res for res in ordered):
-            leads = pd.concat([res["leads"] for res in ordered], ignore_index=True)
-        stats = pool([{a: ArmStats(**d) for a, d in res["stats"].items()} for res in ordered])
+        if self.keep_leads and all(res.leads is not None for res in ordered):
+            leads = pd.concat([res.leads for res in ordered], ignore_index=True)
         pairs: dict[str, PairedStats] = {}
         # Pool the pairing only if every replication has one (see paired_stats).
-        if self.design == "paired" and all(res.get("pairs") is not None for res in ordered):
-            pairs = pool_pairs(res["pairs"] for res in ordered)
+        if self.design == "paired" and all(res.pairs is not None for res in ordered):
+            pairs = pool(res.pairs for res in ordered)
         return ExperimentResult(
             control=self.control,
             design=self.design,
             per_replication=reps,
-            curves=merge_curves([res["curves"] for res in ordered]),
+            curves=merge_curves([res.curves for res in ordered]),
             leads=leads,
             alpha=self.alpha,
             adjust=self.adjust,
             sweep=self.sweep,
-            stats=stats,
+            stats=pool(res.stats for res in ordered),
             pairs=pairs,
             weights={a.name: a.weight for a in self.arm_specs},
-            sales_desk=merge_desks([res.get("desk") for res in ordered]),
+            sales_desk=merge_desks([res.desk for res in ordered]),
             per_source_replication=per_source,
+            measured=[res.measured for res in ordered],
         )

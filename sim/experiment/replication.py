@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from sim.analysis.sufficient import PairedStats, group_arm_stats
+from sim.analysis.sufficient import ArmStats, PairedStats, group_arm_stats
 from sim.analysis.value import patient_values
 from sim.config import Scenario
 from sim.config.scenario import PatientValue
@@ -66,7 +66,14 @@ _SUMS = (
 
 @dataclass(frozen=True)
 class ReplicationTask:
-    """Everything one replication needs; picklable."""
+    """Everything one replication needs; picklable.
+
+    ``stream`` prefixes the replication's spawn key (:func:`replication_seed`), for a family
+    of experiments on one root seed (power by simulation keys each test length's runs by
+    its months). ``measure``, a picklable function of the replication's per-lead table, is
+    applied where the replication runs; what it returns travels back as
+    :attr:`ReplicationResult.measured` (the leads themselves stay there).
+    """
 
     scenario: Scenario
     arms: tuple[ArmSpec, ...]
@@ -75,17 +82,81 @@ class ReplicationTask:
     seed: int
     replication: int
     keep_leads: bool = False
+    stream: tuple[int, ...] = ()
+    measure: Callable[[pd.DataFrame], Any] | None = None
 
 
-def replication_seed(seed: int, replication: int) -> np.random.SeedSequence:
-    """The replication's own seed: independent of every other replication's."""
-    return np.random.SeedSequence(seed, spawn_key=(replication,))
+@dataclass
+class ReplicationResult:
+    """What one replication returns: its per-arm rows and what the run's outputs pool.
+
+    Attributes:
+        replication: the replication's index.
+        rows: one row of :data:`REPLICATION_COLUMNS` per arm.
+        curves: cumulative daily event and funnel counts per arm (:func:`arm_curves`).
+        stats: per-arm sufficient statistics, for the pooled per-lead analysis.
+        desk: the sales desk by hour of the week (``{"shared": bool, "desks": {...}}``).
+        source_rows: :attr:`rows` for each lead source (:data:`SOURCE_REPLICATION_COLUMNS`).
+        pairs: each arm paired lead by lead with the control (paired design), or ``None``.
+        leads: the per-lead table, when the task keeps it.
+        seconds: compute time (for the manifest; never part of a table).
+        measured: what the task's ``measure`` returned.
+    """
+
+    replication: int
+    rows: list[dict[str, Any]]
+    curves: dict[str, Any] | None = None
+    stats: dict[str, ArmStats] | None = None
+    desk: dict[str, Any] | None = None
+    source_rows: list[dict[str, Any]] | None = None
+    pairs: dict[str, PairedStats] | None = None
+    leads: pd.DataFrame | None = None
+    seconds: float | None = None
+    measured: Any = None
+
+    def checkpoint(self) -> dict[str, Any]:
+        """The result as plain JSON data (its leads and measure apart), for a checkpoint."""
+        out: dict[str, Any] = {"rows": self.rows}
+        if self.curves is not None:
+            out["curves"] = self.curves
+        if self.stats is not None:
+            out["stats"] = {name: st.to_dict() for name, st in self.stats.items()}
+        if self.pairs is not None:
+            out["pairs"] = {name: ps.to_dict() for name, ps in self.pairs.items()}
+        for key in ("desk", "source_rows", "seconds"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
+        return out
+
+    @classmethod
+    def from_checkpoint(cls, replication: int, data: Mapping[str, Any]) -> ReplicationResult:
+        """The result :meth:`checkpoint` saved (keys a checkpoint lacks stay ``None``)."""
+        stats = data.get("stats")
+        pairs = data.get("pairs")
+        return cls(
+            replication,
+            list(data["rows"]),
+            curves=data.get("curves"),
+            stats=None if stats is None else {a: ArmStats(**d) for a, d in stats.items()},
+            desk=data.get("desk"),
+            source_rows=data.get("source_rows"),
+            pairs=None
+            if pairs is None
+            else {a: PairedStats.from_dict(d) for a, d in pairs.items()},
+            seconds=data.get("seconds"),
+        )
 
 
-def run_replication(task: ReplicationTask) -> dict[str, Any]:
-    """Run one replication and return its per-arm rows, curves and (optionally) leads."""
-    started = time.perf_counter()
-    ss = replication_seed(task.seed, task.replication)
+def replication_seed(
+    seed: int, replication: int, stream: tuple[int, ...] = ()
+) -> np.random.SeedSequence:
+    """The replication's own seed: independent of every other replication's (and stream's)."""
+    return np.random.SeedSequence(seed, spawn_key=(*stream, replication))
+
+
+def _worlds(task: ReplicationTask) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Run the task's worlds: every arm's leads in one table, and the sales desk."""
+    ss = replication_seed(task.seed, task.replication, task.stream)
     if task.design == "paired":
         # Every arm replays the same leads with the same draws (common random numbers).
         worlds = [
@@ -93,45 +164,40 @@ def run_replication(task: ReplicationTask) -> dict[str, Any]:
             for arm in task.arms
         ]
         leads = pd.concat([w.leads for w in worlds], ignore_index=True)
-        desk = {
-            "shared": False,
-            "desks": {a.name: w.sales_desk for a, w in zip(task.arms, worlds, strict=True)},
-        }
-    elif task.design == "split":
+        desks = {a.name: w.sales_desk for a, w in zip(task.arms, worlds, strict=True)}
+        return leads, {"shared": False, "desks": desks}
+    if task.design == "split":
         world_arms = [Arm(a.name, a.strategy, a.weight) for a in task.arms]
         world = simulate(task.scenario, world_arms, ss)
-        leads = world.leads
         # One sales team serves every arm of a split world.
-        desk = {"shared": True, "desks": {SHARED_DESK: world.sales_desk}}
-    else:  # pragma: no cover - validated by the suite loader
-        raise ValueError(f"unknown design {task.design!r}")
-    rows = arm_rows(
-        leads, [a.name for a in task.arms], task.control, task.replication, task.scenario.value
-    )
+        return world.leads, {"shared": True, "desks": {SHARED_DESK: world.sales_desk}}
+    raise ValueError(f"unknown design {task.design!r}")  # pragma: no cover - validated
+
+
+def run_replication(task: ReplicationTask) -> ReplicationResult:
+    """Run one replication and return its per-arm rows, curves and (optionally) leads."""
+    started = time.perf_counter()
+    leads, desk = _worlds(task)
     names = [a.name for a in task.arms]
-    out: dict[str, Any] = {
-        "replication": task.replication,
-        "rows": rows,
-        "curves": arm_curves(leads, names, task.scenario.window_days),
-        "stats": arm_stats(leads, names),
-        "desk": desk,
-        "source_rows": source_rows(
-            leads,
-            names,
-            task.control,
-            task.replication,
-            # The scenario's sources first, then any an arm's overrides added.
-            list(dict.fromkeys([*(src.name for src in task.scenario.sources), *leads["source"]])),
-        ),
-    }
-    if task.design == "paired":
-        out["pairs"] = paired_stats(leads, names, task.control)
+    # The scenario's sources first, then any an arm's overrides added.
+    sources = list(dict.fromkeys([*(src.name for src in task.scenario.sources), *leads["source"]]))
+    out = ReplicationResult(
+        task.replication,
+        arm_rows(leads, names, task.control, task.replication, task.scenario.value),
+        curves=arm_curves(leads, names, task.scenario.window_days),
+        stats=arm_stats(leads, names),
+        desk=desk,
+        source_rows=source_rows(leads, names, task.control, task.replication, sources),
+        pairs=paired_stats(leads, names, task.control) if task.design == "paired" else None,
+    )
+    if task.measure is not None:
+        out.measured = task.measure(leads)
     if task.keep_leads:
         leads.insert(0, "replication", task.replication)
-        out["leads"] = leads
+        out.leads = leads
     # Compute time, for the manifest (a resumed run reports it apart from its wall time);
     # never part of a table, so outputs stay byte-identical.
-    out["seconds"] = time.perf_counter() - started
+    out.seconds = time.perf_counter() - started
     return out
 
 
@@ -200,8 +266,8 @@ def source_rows(
     return out
 
 
-def arm_stats(leads: pd.DataFrame, arms: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """Per-arm sufficient statistics (for the pooled per-lead analysis), as plain dicts."""
+def arm_stats(leads: pd.DataFrame, arms: Sequence[str]) -> dict[str, ArmStats]:
+    """Per-arm sufficient statistics (for the pooled per-lead analysis)."""
     stats = group_arm_stats(
         pd.Categorical(leads["arm"], categories=list(arms)),
         leads["converted"].to_numpy(),
@@ -209,12 +275,12 @@ def arm_stats(leads: pd.DataFrame, arms: Sequence[str]) -> dict[str, dict[str, A
         unsubscribed=leads["unsubscribed"].to_numpy(),
         complained=leads["complained"].to_numpy(),
     )
-    return {name: stats[name].to_dict() for name in arms}
+    return {name: stats[name] for name in arms}
 
 
 def paired_stats(
     leads: pd.DataFrame, arms: Sequence[str], control: str
-) -> dict[str, dict[str, Any]] | None:
+) -> dict[str, PairedStats] | None:
     """Each arm paired lead by lead with the control (the same lead ids, in order).
 
     ``None`` when an arm saw other leads than the control: its scenario overrides change the
@@ -230,7 +296,7 @@ def paired_stats(
         g = frames.get(name, empty)
         if not np.array_equal(g["lead_id"].to_numpy(), base["lead_id"].to_numpy()):
             return None
-        ps = PairedStats.from_arrays(
+        out[name] = PairedStats.from_arrays(
             g["converted"].to_numpy(),
             base["converted"].to_numpy(),
             g["cost_total_usd"].to_numpy(),
@@ -238,7 +304,6 @@ def paired_stats(
             unsubscribed=(g["unsubscribed"].to_numpy(), base["unsubscribed"].to_numpy()),
             complained=(g["complained"].to_numpy(), base["complained"].to_numpy()),
         )
-        out[name] = ps.to_dict()
     return out
 
 

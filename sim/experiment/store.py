@@ -30,7 +30,9 @@ from typing import Any
 import pandas as pd
 
 from sim.errors import InputError
-from sim.experiment.atomic import TEMP_PREFIX, atomic_write_text, atomic_write_with
+from sim.experiment.jsonable import to_jsonable
+from sim.experiment.replication import ReplicationResult
+from sim.files import TEMP_PREFIX, atomic_write_text, atomic_write_with
 
 SCHEMA = 2
 #: The lock file of a run folder (hidden, empty; its lock dies with the process holding it).
@@ -43,6 +45,8 @@ LOCK_NAME = ".lock"
 _HELD: dict[str, tuple[int, int]] = {}
 #: What a replication checkpoint keeps (besides its per-lead parquet).
 CHECKPOINT_KEYS = ("rows", "curves", "stats", "pairs", "desk", "source_rows", "seconds")
+#: Builds a report into a run folder and returns its path (or ``None`` for no report).
+ReportBuilder = Callable[[Path], "Path | None"]
 
 
 def config_hash(resolved: dict[str, Any]) -> str:
@@ -179,25 +183,25 @@ class RunStore:
     def rep_path(self, r: int) -> Path:
         return self.reps_dir / f"rep-{r:05d}.json"
 
-    def save_replication(self, r: int, result: dict[str, Any], run_hash: str) -> None:
-        if "leads" in result:
-            leads: pd.DataFrame = result["leads"]
+    def save_replication(self, r: int, result: ReplicationResult, run_hash: str) -> None:
+        if result.leads is not None:
+            leads = result.leads
             with self.writing(f"replications/rep-{r:05d}.parquet"):
                 atomic_write_with(
                     self.reps_dir / f"rep-{r:05d}.parquet",
                     lambda tmp: leads.to_parquet(tmp, index=False),
                 )
         payload = {"schema": SCHEMA, "hash": run_hash, "replication": r}
-        payload |= {k: result[k] for k in CHECKPOINT_KEYS if k in result}
+        payload |= result.checkpoint()
         # The JSON is written last: its presence means the replication is complete.
         with self.writing(self.rep_path(r).name):
             atomic_write_text(self.rep_path(r), json.dumps(payload, allow_nan=True) + "\n")
 
     def load_replications(
         self, run_hash: str, count: int, with_leads: bool
-    ) -> dict[int, dict[str, Any]]:
+    ) -> dict[int, ReplicationResult]:
         """Finished replications from an earlier run of the same config."""
-        done: dict[int, dict[str, Any]] = {}
+        done: dict[int, ReplicationResult] = {}
         for r in range(count):
             p = self.rep_path(r)
             if not p.is_file():
@@ -208,13 +212,14 @@ class RunStore:
                 continue  # unreadable: run it again
             if payload.get("schema") != SCHEMA or payload.get("hash") != run_hash:
                 continue
-            res = {"replication": r}
-            res |= {k: payload[k] for k in CHECKPOINT_KEYS if k in payload}
+            res = ReplicationResult.from_checkpoint(
+                r, {k: payload[k] for k in CHECKPOINT_KEYS if k in payload}
+            )
             if with_leads:
                 lp = self.reps_dir / f"rep-{r:05d}.parquet"
                 if not lp.is_file():
                     continue
-                res["leads"] = pd.read_parquet(lp)
+                res.leads = pd.read_parquet(lp)
             done[r] = res
         return done
 
@@ -236,3 +241,18 @@ class RunStore:
 
     def hashes(self, names: list[str]) -> dict[str, str]:
         return {n: sha256_file(self.dir / n) for n in names if (self.dir / n).is_file()}
+
+    def write_manifest(self, manifest: dict[str, Any], outputs: list[str]) -> None:
+        """``manifest.json``: ``manifest`` with the hashes of ``outputs`` as its last entry."""
+        self.write_json("manifest.json", to_jsonable({**manifest, "outputs": self.hashes(outputs)}))
+
+    def add_report(
+        self, build: ReportBuilder, manifest: dict[str, Any], outputs: list[str]
+    ) -> Path | None:
+        """Let ``build(folder)`` write a report; its hash joins the manifest's ``outputs``."""
+        with self.writing("report.html"):
+            path = build(self.dir)
+        if path is not None:
+            outputs.append(path.name)
+            self.write_manifest(manifest, outputs)
+        return path

@@ -1,6 +1,6 @@
 """The one-line verdict: which arm wins against the control, by how much, and how sure.
 
-Built from a summary row (the flat vocabulary of :mod:`sim.experiment.summary`), so a suite,
+Built from a summary row (the flat vocabulary of :mod:`sim.analysis.replications`), so a suite,
 ``nurture compare`` and a notebook say the same sentence. A difference is called more or less
 only when its interval excludes 0; otherwise the sentence says the data cannot tell.
 """

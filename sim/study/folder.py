@@ -20,7 +20,8 @@ from typing import Any
 import pandas as pd
 
 from sim.experiment.jsonable import to_jsonable
-from sim.experiment.runner import git_commit, model_code_hash, versions
+from sim.experiment.manifest import model_code_hash, provenance
+from sim.experiment.replication import ReplicationResult
 from sim.experiment.store import RunStore, config_hash
 from sim.study.worlds import WorldPoint, evaluate_points, point_tasks
 
@@ -85,12 +86,12 @@ def run_points(
         saved = run.store.load_replications(run.run_hash, len(tasks), False)
         for key, i in index.items():
             if i in saved:
-                done[key] = saved[i]["rows"]
+                done[key] = saved[i].rows
     run.reused = len(done)
     store, run_hash = run.store, run.run_hash
 
     def checkpoint(key: tuple[int, int], rows: list[dict[str, Any]]) -> None:
-        store.save_replication(index[key], {"rows": rows}, run_hash)
+        store.save_replication(index[key], ReplicationResult(index[key], rows), run_hash)
 
     try:
         return evaluate_points(points, control, done=done, on_result=checkpoint, **kwargs)
@@ -121,29 +122,8 @@ def write_outputs(
         "tasks_reused": run.reused,
         "executor": run.executor,
         "workers": run.workers,
-        "versions": versions(),
-        "git_commit": git_commit(),
-        "started_utc": run.started_utc,
-        "seconds": round(time.perf_counter() - run.started, 3),
-        "outputs": run.store.hashes(outputs),
+        **provenance(run.started, run.started_utc),
     }
-    run.store.write_json("manifest.json", to_jsonable(full))
+    run.store.write_manifest(full, outputs)
     run.store.close()  # release the run folder's lock: the study is complete
     return outputs
-
-
-def add_report(
-    run: StudyRun, outputs: list[str], build: Callable[[Path], Path | None]
-) -> Path | None:
-    """Build the study's HTML report and add its hash to the manifest."""
-    if run.store is None:
-        return None
-    import json
-
-    path = build(run.store.dir)
-    if path is None:
-        return None
-    manifest = json.loads((run.store.dir / "manifest.json").read_text())
-    manifest["outputs"] = run.store.hashes([*outputs, path.name])
-    run.store.write_json("manifest.json", manifest)
-    return path

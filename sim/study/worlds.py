@@ -124,7 +124,7 @@ def point_seed(seed: int, point: int) -> int:
 
 def run_point(task: PointTask) -> list[dict[str, Any]]:
     """Run one task: the paired replication's per-strategy rows, keyed by point."""
-    rows = run_replication(task.replication)["rows"]
+    rows = run_replication(task.replication).rows
     return [{"point": task.point, **row} for row in rows]
 
 

@@ -84,10 +84,11 @@ def send(lead: Lead, t: float, day: int, arm: ArmParams, p: WorldParams, de: Dra
     extra = vol - 1.0
 
     u = de.next()
-    if u >= p.delivery:
+    delivery = p.delivery
+    if u >= delivery:
         return False  # bounced: no signals, no effect
     lead.delivered += 1
-    u /= p.delivery
+    u /= delivery
     state = lead.state
     sched = arm.schedule
     if sched is None:
@@ -99,22 +100,18 @@ def send(lead: Lead, t: float, day: int, arm: ArmParams, p: WorldParams, de: Dra
     if p_open > 0.99:
         p_open = 0.99
     opened = u < p_open
-    p_click = p.click_p
-    if content == state and state <= DECISION and p.stage_matching:
-        p_click = min(1.0, p_click * p.matched_click)
-    clicked = opened and u / p_open < p_click
-    hard_sell = content >= DECISION and content != GENERIC and state == 0 and p.stage_matching
+    matching = p.stage_matching
 
     # Unsubscribe and complaint, with fatigue and a penalty for a hard sell read too early.
     mult = 1.0 + p.unsub_fatigue * extra
-    if hard_sell and opened:
-        mult *= p.mismatch_mult
-    u = de.next()
+    if opened and state == 0 and matching and content >= DECISION and content != GENERIC:
+        mult *= p.mismatch_mult  # a hard sell read at awareness
+    u2 = de.next()
     p_complaint = p.complaint_p * mult
-    if u < p_complaint + p.unsub_p * mult:
+    if u2 < p_complaint + p.unsub_p * mult:
         if lead.unsub_t > t:
             lead.unsub_t = t
-        if u < p_complaint:
+        if u2 < p_complaint:
             lead.complained = True
 
     if not opened:
@@ -128,6 +125,10 @@ def send(lead: Lead, t: float, day: int, arm: ArmParams, p: WorldParams, de: Dra
             lead.book(t, p)
             return False
         return on_booking_click(lead)
+    p_click = p.click_p
+    if content == state and state <= DECISION and matching:
+        p_click = min(1.0, p_click * p.matched_click)
+    clicked = u / p_open < p_click
     if clicked:
         lead.clicked += 1
     if state != LOST:

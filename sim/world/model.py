@@ -142,38 +142,36 @@ class World:
     # -- processes -----------------------------------------------------------------------
     def _arrive(self):
         env, p, a, tr = self.env, self.p, self.arrivals, self.traits
-        streams, sales, arms = self.streams, self.sales, self.arms
-        days = a.day.tolist()
-        sources = a.source.tolist()
-        stages = tr.stage.tolist()
-        intents = tr.intent.tolist()
-        affinities = tr.affinity.tolist()
-        assignment = self.assignment.tolist()
-        for i, t in enumerate(days):
-            yield env.timeout(max(0.0, t - env.now))  # ties: env.now may be an ulp past t
-            arm = arms[assignment[i]]
-            lead = Lead(
-                i,
-                arm,
-                sources[i],
-                t,
-                stages[i],
-                intents[i],
-                affinities[i],
-                streams.draws(i, "journey"),
-                p,
-            )
-            lead.log = self.log
-            self.closing.setdefault(math.floor(lead.end) + 1, []).append(lead)
-            if arm.emails:
-                first = mail.first_due_day(lead, arm, p)
-                if arm.schedule is not None:
-                    first += arm.schedule.first_offset
-                self.mailbox.schedule(lead, first)
-            if arm.on_arrival.enabled:
-                env.process(sales.call(lead, t, arm.on_arrival, arm, self._sales_draws(lead)))
-            if i % CHUNK == 0 and i:
-                streams.release_before(i)
+        streams, sales, arms, log = self.streams, self.sales, self.arms, self.log
+        closing, mailbox = self.closing, self.mailbox
+        for lo in range(0, len(a.day), CHUNK):
+            # Python floats a chunk at a time: for a million leads, whole lists would hold
+            # over 100 MB of boxed numbers for the whole run. The chunks' streams are kept
+            # (a few hundred bytes each): a lead asks for its email and sales draws days after
+            # its chunk arrived, and a forgotten stream would be seeded again for each lead.
+            hi = lo + CHUNK
+            days = a.day[lo:hi].tolist()
+            sources = a.source[lo:hi].tolist()
+            stages = tr.stage[lo:hi].tolist()
+            intents = tr.intent[lo:hi].tolist()
+            affinities = tr.affinity[lo:hi].tolist()
+            assignment = self.assignment[lo:hi].tolist()
+            for k, t in enumerate(days):
+                yield env.timeout(max(0.0, t - env.now))  # ties: env.now may be an ulp past t
+                i = lo + k
+                arm = arms[assignment[k]]
+                journey = streams.draws(i, "journey")
+                lead = Lead(i, arm, sources[k], t, stages[k], intents[k], affinities[k], journey, p)
+                lead.log = log
+                closing.setdefault(math.floor(lead.end) + 1, []).append(lead)
+                if arm.emails:
+                    first = mail.first_due_day(lead, arm, p)
+                    if arm.schedule is not None:
+                        first += arm.schedule.first_offset
+                    mailbox.schedule(lead, first)
+                if arm.on_arrival.enabled:
+                    call = sales.call(lead, t, arm.on_arrival, arm, self._sales_draws(lead))
+                    env.process(call)
 
     def _sales_draws(self, lead: Lead):
         ds = lead.ds
@@ -232,10 +230,17 @@ class World:
         return max(nxt, day + 1)
 
     def _send(self, lead: Lead, t: float, day: int) -> None:
+        """Send ``lead`` its due email at ``t`` (the caller checked ``t <= lead.end``).
+
+        The hot path of a nurtured world (about 20 emails a lead): the checks of
+        :meth:`Lead.advance_to` and :func:`~sim.world.email.emailable` are inlined, and
+        nothing is looked up twice.
+        """
         p = self.p
-        lead.advance_to(t, p)
-        if not mail.emailable(lead, t):
-            return
+        if lead.next_t <= t:
+            lead.advance_to(t, p)
+        if lead.unsub_t <= t or lead.booked_t <= t:
+            return  # unsubscribed or known to have booked: no more email
         arm = lead.arm
         de = lead.de
         if de is None:
@@ -253,24 +258,27 @@ class World:
                 lead.opened, lead.clicked, lead.booking_clicks, lead.score
             )
         if ready and arm.on_handoff.enabled and lead.booked_t == INF:
-            lead.handed_off = True
-            trigger = t + mail.open_delay(de)
-            if log is not None and trigger <= lead.end:  # later, no one could act on it
-                log.add(lead, trigger, HANDOFF)
-            self.env.process(
-                self.sales.call(lead, trigger, arm.on_handoff, arm, self._sales_draws(lead))
-            )
+            self._hand_off(lead, t, arm, de)
         if lead.emails < arm.max_emails and lead.unsub_t > t and lead.state != BOOKED:
-            if arm.schedule is None:
+            schedule = arm.schedule
+            if schedule is None:
                 gap = arm.interval[lead.belief]
             else:
-                k = day - mail.first_due_day(lead, arm, p)
-                gap = arm.schedule.next_gap(k, lead.belief)
+                gap = schedule.next_gap(day - mail.first_due_day(lead, arm, p), lead.belief)
                 if gap is None:
                     return  # the sequence is over and no cadence follows it
             if gap < arm.min_between:
                 gap = arm.min_between
             self.mailbox.schedule(lead, day + gap)
+
+    def _hand_off(self, lead: Lead, t: float, arm, de) -> None:
+        lead.handed_off = True
+        trigger = t + mail.open_delay(de)
+        log = self.log
+        if log is not None and trigger <= lead.end:  # later, no one could act on it
+            log.add(lead, trigger, HANDOFF)
+        call = self.sales.call(lead, trigger, arm.on_handoff, arm, self._sales_draws(lead))
+        self.env.process(call)
 
     def run(self, progress: Callable[[float], None] | None = None) -> WorldResult:
         started = time.perf_counter()

@@ -105,7 +105,8 @@ class SalesTeam:
             if lead.call_gen != gen:
                 return  # a newer trigger took over this lead
             queued = env.now
-            lead.advance_to(queued, p)
+            if lead.next_t <= queued:
+                lead.advance_to(queued, p)
             if lead.state in (BOOKED, PATIENT) or lead.booked_t <= queued:
                 return  # the practice knows it booked
             if lead.attempts >= arm.max_attempts_per_lead:
@@ -117,7 +118,11 @@ class SalesTeam:
                 # Its window closes before an agent is free: the agent is never taken.
                 heapq.heappush(free_at, free)
                 return
-            reached = ds.next() < self.reach_prob(start - trigger)
+            # reach_prob, inlined (every attempt)
+            decay = 2.0 ** (-(start - trigger) / self.half_life)
+            reached = ds.next() < self.reach_max * (
+                self.reach_floor + (1.0 - self.reach_floor) * decay
+            )
             mean = self.mean_reached if reached else self.mean_unreached
             length = -mean * math.log1p(-ds.next()) if self.exponential else mean
             heapq.heappush(free_at, start + length)
@@ -135,7 +140,8 @@ class SalesTeam:
                 self.log.add(lead, start, ATTEMPT)
             if lead.first_call_t > start:
                 lead.first_call_t = start
-            lead.advance_to(start, p)
+            if lead.next_t <= start:
+                lead.advance_to(start, p)
             if start < self.desk_until:
                 self._log_desk(start, length, waited, reached)
             if reached:

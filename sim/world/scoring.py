@@ -16,11 +16,19 @@ def on_email(lead: Lead, arm: ArmParams, opened: bool, clicked: bool, content: i
     """Score an email's signals; return True when the lead just became decision-ready."""
     if arm.oracle:
         return _believe(lead, lead.stage)
+    score = lead.score
     if opened:
-        lead.score += arm.open_points
+        score += arm.open_points
         if clicked:
-            lead.score += arm.click_points[content]
-    return _believe(lead, belief_from_score(lead.score, arm))
+            score += arm.click_points[content]
+        lead.score = score
+    # belief_from_score and _believe, inlined: this runs for every email sent
+    if score >= arm.decision_at:
+        became_ready = lead.belief != DECISION
+        lead.belief = DECISION
+        return became_ready
+    lead.belief = 1 if score >= arm.consideration_at else 0
+    return False
 
 
 def on_booking_click(lead: Lead) -> bool:

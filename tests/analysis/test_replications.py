@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from sim.analysis import summarize_replications
+from sim.analysis.replications import metric_summary as summarize_replications
 from sim.errors import InputError
 
 

@@ -74,7 +74,7 @@ def test_no_break_even_when_the_arm_wins_no_more_patients():
 
 
 def test_ratio_interval_matches_the_replication_summary():
-    from sim.experiment.summary import ratio, t_interval
+    from sim.analysis.ratio_of_sums import ratio, t_interval
 
     rng = np.random.default_rng(3)
     num, den = rng.poisson(30, 6).astype(float), rng.poisson(100, 6).astype(float)

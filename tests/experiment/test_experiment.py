@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 import sim
+from sim.analysis.replications import SUMMARY_COLUMNS
 from sim.experiment.replication import REPLICATION_COLUMNS
-from sim.experiment.summary import SUMMARY_COLUMNS
 
 from .conftest import SCENARIO, STRATEGIES
 

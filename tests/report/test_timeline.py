@@ -8,13 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.report.timeline import (
-    CAUSE_TITLES,
-    CAUSES,
-    cumulative_incidence_figure,
-    incidence_from_curves,
-    incidence_from_leads,
-)
+from sim.analysis.incidence import CAUSES, incidence_from_curves, incidence_from_leads
+from sim.report.timeline import CAUSE_TITLES, cumulative_incidence_figure
 
 
 @pytest.fixture(scope="module")

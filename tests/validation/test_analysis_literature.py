@@ -7,7 +7,7 @@ import pytest
 
 from sim.analysis import diff_interval, ratio_interval
 
-# /work/shared/reference/statistics.md, verbatim:
+# The published values (Newcombe 1998, Stat Med 17:873), verbatim:
 NEWCOMBE_1998 = """
 ## Difference of two independent proportions, 56/70 vs 48/80 (Newcombe 1998, Stat Med 17:873)
 | method | lower | upper |

@@ -102,7 +102,7 @@ class Optimisation:
 
 def run_id(scenario: Scenario, base: Strategy, space: SearchSpace, s: Settings) -> str:
     """The id of the run folder (see the module notes for what it covers)."""
-    from sim.experiment.runner import model_code_hash
+    from sim.experiment.manifest import model_code_hash
 
     return config_hash(
         {
@@ -369,7 +369,7 @@ def _comparison(names, tables, level) -> pd.DataFrame:
 def write_run(out, store, scenario, base, space, settings, runner, started) -> None:
     """The run folder's files (the study is already there)."""
     from sim.experiment.jsonable import to_jsonable
-    from sim.experiment.runner import git_commit, versions
+    from sim.experiment.manifest import git_commit, versions
     from sim.study.optimize.toml_out import strategy_toml
 
     files = {
@@ -381,7 +381,7 @@ def write_run(out, store, scenario, base, space, settings, runner, started) -> N
     }
     for name, df in files.items():
         store.write_csv(name, df)
-    from sim.experiment.atomic import atomic_write_text
+    from sim.files import atomic_write_text
 
     assert out.winner is not None
     atomic_write_text(
