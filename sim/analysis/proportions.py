@@ -18,15 +18,8 @@ from typing import Any
 import numpy as np
 from statsmodels.stats.proportion import proportion_confint
 
-from sim.analysis.interval import (
-    Interval,
-    add_note,
-    as_arrays,
-    check_alpha,
-    check_method,
-    finish,
-    notes_array,
-)
+from sim.analysis.interval import Interval, add_note, as_arrays, finish, notes_array
+from sim.analysis.validation import check_alpha, check_method
 
 #: Interval methods for a single rate.
 RATE_METHODS: tuple[str, ...] = ("wilson", "clopper-pearson", "jeffreys", "agresti-coull", "wald")
