@@ -26,7 +26,7 @@ from scipy.stats import norm
 import sim
 from sim.analysis.sequential import crossing_probabilities
 from sim.experiment.looks import INFORMATION
-from sim.experiment.power_sim import FINAL_LOOK, simulated_looks
+from sim.experiment.power_looks import FINAL_LOOK, simulated_looks
 
 ROOT = Path(__file__).resolve().parents[1]
 METHODS = ("obf", "pocock", "msprt", "naive")

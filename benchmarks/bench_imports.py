@@ -24,13 +24,17 @@ from record import record
 
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ("pandas", "scipy", "statsmodels", "plotly", "simpy", "numpy", "pydantic")
-COMMANDS = (["--help"], ["--version"], ["power", "--help"], ["run", "--help"])
+#: ``{tree}`` is the tree under test (its own configs).
+VALIDATE = ["validate", "{tree}/configs/scenarios/medical_practice.toml",
+            "{tree}/configs/strategies/stage_nurture.toml"]  # fmt: skip
+COMMANDS = (["--help"], ["--version"], ["power", "--help"], ["run", "--help"], VALIDATE)
 
 
 def one_run(tree: Path, argv: list[str], cwd: str) -> tuple[float, float, set[str]]:
     """Wall seconds, import seconds (sum of self times) and top-level packages imported."""
     env = {"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin"}
     start = time.perf_counter()
+    argv = [a.replace("{tree}", str(tree)) for a in argv]
     out = subprocess.run([sys.executable, "-X", "importtime", "-m", "sim.cli", *argv],
                          capture_output=True, text=True, cwd=cwd, env=env)  # fmt: skip
     wall = time.perf_counter() - start
@@ -64,9 +68,10 @@ def main() -> None:
                 wall = statistics.median(r[0] for r in got)
                 imp = statistics.median(r[1] for r in got)
                 heavy = sorted(h for h in HEAVY if h in got[-1][2]) or ["none"]
-                rows.append((" ".join(argv), label, wall, imp, ", ".join(heavy)))
+                shown = " ".join(a.replace("{tree}/", "") for a in argv)
+                rows.append((shown, label, wall, imp, ", ".join(heavy)))
                 print(
-                    f"nurture {' '.join(argv):<14} {label:<18} wall {wall:.3f} s, "
+                    f"nurture {shown:<14} {label:<18} wall {wall:.3f} s, "
                     f"imports {imp:.3f} s, heavy: {', '.join(heavy)}",
                     flush=True,
                 )

@@ -1,15 +1,19 @@
 """A live monitored test in the world: A/A false-positive rate and power of each live rule.
 
 The plan is made before the test from power-style inputs (``plan_live_test``): the control's
-conversion rate (no_nurture, 0.171), the lift to detect (+50%), 100 leads a month, and the
-share of conversions within the 60-day horizon, read from the conversion-delay distribution
-of a pilot world. Every run is one split-design world of the default practice enrolling for
-the plan's months; at the end of each month the rule sees only the leads whose 60-day horizon
-has closed, with outcome "converted within 60 days" (``closed_look_counts``), and information
-fraction = closed leads / the plan's maximum (``monitor_live``); the last look is the final
-analysis, when every enrolled lead's horizon has closed. A/A: stage_nurture in both arms.
-Power: no_nurture (control) vs stage_nurture. With R runs the binomial SE of a rate at alpha
-is sqrt(alpha (1 - alpha) / R); a valid rule is within alpha +- 3 SE.
+conversion rate (no_nurture, 0.171), the lift to detect (+50%), 100 leads a month, and each
+arm's share of conversions within the 60-day horizon, read from the conversion-delay
+distribution of a pilot world of that arm's strategy (the treatment converts later, so fewer of
+its conversions fall within the horizon). Every run is one split-design world of the default
+practice enrolling for the plan's months; at the end of each month the rule sees only the leads
+whose 60-day horizon has closed, with outcome "converted within 60 days"
+(``closed_look_counts``), and information fraction = closed leads / the plan's maximum
+(``monitor_live``); the last look is the final analysis, when every enrolled lead's horizon has
+closed. A/A: stage_nurture in both arms. Power: no_nurture (control) vs stage_nurture.
+``msprt`` is the mixture SPRT truncated at the plan, its boundary drawn at the calibrated level
+``plan.msprt_alpha``; ``msprt, always valid`` is the untruncated one (boundary at alpha), for
+reference. With R runs the binomial SE of a rate at alpha is sqrt(alpha (1 - alpha) / R); a
+valid rule is within alpha +- 3 SE.
 
 Run: python benchmarks/live_monitoring_world.py [--aa-runs 6000] [--power-runs 1000]
 """
@@ -31,15 +35,15 @@ from sim.experiment.looks import closed_look_counts, monitor_live, plan_live_tes
 from sim.world.model import Arm, simulate
 
 ROOT = Path(__file__).resolve().parents[1]
-RULES = ("obf", "pocock", "msprt")
+RULES = ("obf", "pocock", "msprt", "msprt, always valid")
 HORIZON = 60.0
 BASELINE, LIFT, LEADS_PER_MONTH = 0.171, 0.5, 100.0
 
 
-def pilot_share(seed: int = 99) -> float:
-    """Share of conversions within the horizon (no_nurture, a 24-month pilot world)."""
+def pilot_share(strategy: str = "no_nurture", seed: int = 99) -> float:
+    """Share of a strategy's conversions within the horizon (a 24-month pilot world)."""
     s = sim.load_scenario(ROOT / "configs/scenarios/medical_practice.toml", {"months": 24})
-    leads = simulate(s, sim.load_strategy(ROOT / "configs/strategies/no_nurture.toml"), seed).leads
+    leads = simulate(s, sim.load_strategy(ROOT / f"configs/strategies/{strategy}.toml"), seed).leads
     days = leads["days_to_convert"].dropna().to_numpy()
     return float(np.mean(days <= HORIZON))
 
@@ -66,7 +70,10 @@ def _batch(task):
         counts = closed_look_counts(leads, "control", "treatment", cutoffs, HORIZON)
         counts = counts[(counts["n_control"] > 0) & (counts["n_treatment"] > 0)]
         for k, rule in enumerate(RULES):
-            table = monitor_live(counts, plan, method=rule)
+            if rule == "msprt, always valid":
+                table = monitor_live(counts, plan._replace(msprt_alpha=plan.alpha), method="msprt")
+            else:
+                table = monitor_live(counts, plan, method=rule)
             out[i, k] = bool(table["stop"].iloc[-1])
             if out[i, k]:
                 stop_month[i, k] = float(table.loc[table["stop"], "month"].iloc[0])
@@ -102,7 +109,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     args = ap.parse_args()
     start = time.perf_counter()
-    share = pilot_share()
+    share, share_t = pilot_share("no_nurture"), pilot_share("stage_nurture")
     # One plan (O'Brien-Fleming sizing) for every rule: each rule keeps alpha whatever the
     # maximum, and judging the same worlds makes the rules comparable.
     plan = plan_live_test(
@@ -110,16 +117,21 @@ def main() -> None:
         lift=LIFT,
         leads_per_month=LEADS_PER_MONTH,
         conversion_by_horizon=share,
+        treatment_by_horizon=share_t,
         horizon_days=HORIZON,
         spending="obf",
     )
     print(f"python {platform.python_version()}, numpy {np.__version__}")
-    print(f"share of conversions within {HORIZON:g} days (pilot): {share:.3f}")
+    print(
+        f"share of conversions within {HORIZON:g} days (pilot): no_nurture {share:.3f}, "
+        f"stage_nurture {share_t:.3f}"
+    )
     print(
         f"plan: max {plan.max_leads} leads (fixed {plan.fixed_leads}, inflation "
         f"{plan.inflation:.3f}), {plan.enrolment_months:.2f} months, "
         f"{len(plan.look_cutoffs)} looks, outcome rates {plan.baseline:.4f} vs "
-        f"{plan.treatment:.4f}"
+        f"{plan.treatment:.4f}; truncated mSPRT level {plan.msprt_alpha:.4f} "
+        f"(tau {plan.msprt_tau:.4f})"
     )
     aa, _ = rates(plan, "stage_nurture", "stage_nurture", args.aa_runs, args.seed, args.workers)
     pw, months = rates(
@@ -133,15 +145,16 @@ def main() -> None:
     se = math.sqrt(0.05 * 0.95 / args.aa_runs)
     print(f"A/A SE = {se:.4f}; within 3 SE of 5%: [{0.05 - 3 * se:.4f}, {0.05 + 3 * se:.4f}]\n")
     print(
-        "| live rule | A/A false-positive rate (SE) | power | mean month of stopping "
-        "(power runs that stopped) |"
+        f"| live rule | A/A false-positive rate (SE) | power (SE; planned {plan.power:g}) "
+        "| mean month of stopping (power runs that stopped) |"
     )
     print("|---|---|---|---|")
     for k, label in enumerate((*RULES, "fixed test at the final look")):
-        fp = aa[:, k].mean()
+        fp, pwr = aa[:, k].mean(), pw[:, k].mean()
         sef = math.sqrt(fp * (1 - fp) / aa.shape[0])
+        sep = math.sqrt(pwr * (1 - pwr) / pw.shape[0])
         m = np.nanmean(months[:, k]) if k < len(RULES) else plan.look_cutoffs[-1] / 30.4375
-        print(f"| {label} | {fp:.4f} ({sef:.4f}) | {pw[:, k].mean():.3f} | {m:.2f} |")
+        print(f"| {label} | {fp:.4f} ({sef:.4f}) | {pwr:.3f} ({sep:.3f}) | {m:.2f} |")
 
 
 if __name__ == "__main__":

@@ -387,6 +387,44 @@ def always_valid_p_values(z, n_eff, tau: float) -> np.ndarray:
     return np.minimum.accumulate(p, axis=-1)
 
 
+def calibrated_msprt_alpha(
+    information_fractions: Sequence[float], max_n_eff: float, tau: float, *, alpha: float = 0.05
+) -> float:
+    """Level of a *truncated* mSPRT that errs with probability ``alpha`` at the planned looks.
+
+    The mSPRT's Ville bound holds for looks at any time, as often as one likes, forever; a
+    test with a planned maximum and a few looks uses a fraction of it (about 1% at ten
+    monthly looks). Truncating at the plan and solving for the level ``alpha'`` at which the
+    mixture boundary ``msprt_z_boundary(t_k max_n_eff, tau, alpha')`` is crossed at one of the
+    looks with probability ``alpha`` under H0 (the exact recursion of
+    :func:`crossing_probabilities`) spends the whole alpha. The test is then valid for the
+    planned looks, not for any stopping time.
+
+    Args:
+        information_fractions: the planned looks' fractions of the maximum, the last 1.
+        max_n_eff: the plan's maximum effective sample size ``1 / (1/n_c + 1/n_t)``.
+        tau: the mixing standard deviation used at the looks.
+        alpha: the two-sided level the truncated test must have.
+
+    Example:
+        >>> t = np.arange(1, 11) / 10
+        >>> a = calibrated_msprt_alpha(t, 200.0, msprt_tau(200.0))
+        >>> a > 0.05, round(float(crossing_probabilities(
+        ...     msprt_z_boundary(t * 200.0, msprt_tau(200.0), a), t).sum()), 6)
+        (True, 0.05)
+    """
+    alpha = _check_alpha(alpha)
+    t = _check_fractions(information_fractions, "information_fractions")
+
+    def gap(log_level: float) -> float:
+        bounds = msprt_z_boundary(t * float(max_n_eff), tau, math.exp(log_level))
+        return float(crossing_probabilities(bounds, t).sum()) - alpha
+
+    if gap(math.log(alpha)) >= 0.0:
+        return alpha  # the looks already spend alpha: nothing to recover
+    return math.exp(brentq(gap, math.log(alpha), math.log(0.999), xtol=1e-10))
+
+
 # --------------------------------------------------------------------------- monitoring
 
 
@@ -481,6 +519,7 @@ def monitor(
     planned_looks: int | None = None,
     max_information: float | None = None,
     msprt_tau: float | None = None,
+    msprt_alpha: float | None = None,
 ) -> pd.DataFrame:
     """Evaluate a sequence of looks at a two-arm conversion test under a stopping rule.
 
@@ -495,6 +534,11 @@ def monitor(
         msprt_tau: mSPRT mixing sd on the standardised lift; by default tuned to the planned
             final look (``max_information``, else first look's leads x ``planned_looks``,
             else the last look given) at the first look's allocation.
+        msprt_alpha: the level the mixture boundary is drawn at. By default ``alpha``: the
+            always-valid test, valid at any stopping time and conservative with few looks. A
+            test truncated at a planned maximum gives :func:`calibrated_msprt_alpha` here;
+            its ``p_value_adjusted`` is then the always-valid p-value times
+            ``alpha / msprt_alpha`` (the test stops when it is <= alpha).
 
     Returns:
         One row per look: ``look, information_fraction, n_control, conversions_control,
@@ -559,9 +603,10 @@ def monitor(
         )
         if not (tau > 0 and math.isfinite(tau)):
             raise InputError("msprt_tau", f"{tau!r} is not allowed: must be a finite number > 0")
-        boundary = msprt_z_boundary(n_eff, tau, alpha)
+        level = alpha if msprt_alpha is None else _check_alpha(msprt_alpha)
+        boundary = msprt_z_boundary(n_eff, tau, level)
         spent = np.full(len(looks), np.nan)
-        p_adjusted = always_valid_p_values(z, n_eff, tau)
+        p_adjusted = np.minimum(1.0, always_valid_p_values(z, n_eff, tau) * (alpha / level))
         # A confidence sequence stays valid when intersected over looks.
         lower = np.maximum.accumulate(centre - boundary * se)
         upper = np.minimum.accumulate(centre + boundary * se)

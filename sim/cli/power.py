@@ -24,6 +24,10 @@ _OPTIONS = {
     "ratio": "--ratio",
     "leads_per_month": "--leads-per-month",
     "months": "--months",
+    "conversion_by_horizon": "--conversion-by-horizon",
+    "treatment_by_horizon": "--treatment-by-horizon",
+    "horizon_days": "--horizon-days",
+    "spending": "--monitor",
 }
 
 
@@ -54,6 +58,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="the practice's new leads per month, all arms together")  # fmt: skip
     p.add_argument("--months", type=_number,
                    help="test length: report the power of a test this long")  # fmt: skip
+    live = p.add_argument_group("a live monitored test (closed horizons, planned maximum)")
+    live.add_argument("--horizon-days", type=_number,
+                      help="plan a monitored test whose outcome is 'converted within this many "
+                      "days'; looks monthly at the leads whose horizon has closed")  # fmt: skip
+    live.add_argument("--conversion-by-horizon", type=_number, default=1.0,
+                      help="control share of conversions within the horizon")  # fmt: skip
+    live.add_argument("--treatment-by-horizon", type=_number,
+                      help="the treatment's share (default: the control's)")  # fmt: skip
+    live.add_argument("--monitor", choices=("obf", "pocock"), default="obf",
+                      help="alpha spending of the monitored test (default obf)")  # fmt: skip
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(handler=run)
 
@@ -79,7 +93,50 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(result, indent=2, allow_nan=False))
     else:
         print(_describe(result))
+        if "live" in result:
+            print(_describe_live(result["live"]))
     return 0
+
+
+def _live(args: argparse.Namespace, plan: Plan) -> dict:
+    """The live design's plan (sim.experiment.looks.plan_live_test) as a JSON-able dict."""
+    from sim.experiment.looks import plan_live_test
+
+    if args.leads_per_month is None:
+        raise InputError("horizon_days", "needs --leads-per-month to plan the looks")
+    if args.ratio != 1.0:
+        raise InputError("horizon_days", "the live design splits leads 50/50: drop --ratio")
+    live = plan_live_test(
+        plan.baseline,
+        lift=plan.treatment / plan.baseline - 1.0,
+        leads_per_month=args.leads_per_month,
+        conversion_by_horizon=args.conversion_by_horizon,
+        treatment_by_horizon=args.treatment_by_horizon,
+        horizon_days=args.horizon_days,
+        spending=args.monitor,
+        alpha=args.alpha,
+        power=args.power,
+    )
+    out = live._asdict()
+    out["look_cutoffs"] = list(out["look_cutoffs"])
+    out["look_fractions"] = list(out["look_fractions"])
+    return out
+
+
+def _describe_live(r: dict) -> str:
+    return "\n".join(
+        [
+            "",
+            f"Monitored monthly ({r['spending']}), outcome converted within "
+            f"{r['horizon_days']:g} days: rates {_pct(r['baseline'])} vs {_pct(r['treatment'])}",
+            f"Maximum: {r['max_leads']:,} leads with a closed horizon (fixed test "
+            f"{r['fixed_leads']:,}, inflation {r['inflation']:.3f}), "
+            f"{r['enrolment_months']:.1f} months of enrolment, {len(r['look_cutoffs'])} looks "
+            f"(the last on day {r['look_cutoffs'][-1]:.0f})",
+            f"Truncated mixture SPRT at these looks: boundary at level {r['msprt_alpha']:.4f} "
+            f"(tau {r['msprt_tau']:.4f}) for an overall {r['alpha']:g}",
+        ]
+    )
 
 
 def _compute(args: argparse.Namespace) -> dict:
@@ -95,6 +152,8 @@ def _compute(args: argparse.Namespace) -> dict:
         leads_per_month=args.leads_per_month,
     )
     result = _plan_dict(plan)
+    if args.horizon_days is not None:
+        result["live"] = _live(args, plan)
     if args.months is not None:
         common = (plan.baseline, plan.treatment, args.months, args.leads_per_month)
         options = {"ratio": plan.ratio, "alpha": plan.alpha}

@@ -27,8 +27,22 @@ class ArmSpec:
     def scenario_for(self, scenario: Scenario) -> Scenario:
         if not self.scenario_overrides:
             return scenario
-        data = apply_overrides(scenario.model_dump(), self.scenario_overrides, f"arm {self.name}")
-        return build(Scenario, data, f"arm {self.name}: scenario overrides")
+        where = f"arm {self.name}"
+        return edit_scenario(
+            scenario, self.scenario_overrides, where, f"{where}: scenario overrides"
+        )
+
+
+def edit_scenario(
+    scenario: Scenario, overrides: Mapping[str, Any], where: str, what: str | None = None
+) -> Scenario:
+    """``scenario`` with ``overrides`` (dotted keys) applied, validated like a config file.
+
+    ``where`` names the overrides in an error about a key, ``what`` (default ``where``) the
+    edited scenario in an error about a value.
+    """
+    data = apply_overrides(scenario.model_dump(), overrides, where)
+    return build(Scenario, data, what or where)
 
 
 def as_arm(name: str, value: Strategy | ArmSpec) -> ArmSpec:

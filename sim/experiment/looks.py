@@ -39,6 +39,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -364,6 +365,12 @@ class LivePlan(NamedTuple):
     spending: str
     alpha: float
     power: float
+    # The truncated mixture SPRT: its mixing sd (tuned to the maximum) and the level its
+    # boundary is drawn at so that the planned looks err with probability alpha.
+    msprt_tau: float = math.nan
+    msprt_alpha: float = math.nan
+    # The planned looks' fractions of max_leads (the last is 1).
+    look_fractions: tuple[float, ...] = ()
 
 
 def _inflation(fractions: np.ndarray, spending: str, alpha: float, power: float) -> float:
@@ -391,6 +398,26 @@ def _inflation(fractions: np.ndarray, spending: str, alpha: float, power: float)
     return float((drift / fixed) ** 2)
 
 
+def _planned_looks(
+    total: float, leads_per_month: float, horizon_days: float
+) -> tuple[float, np.ndarray, np.ndarray]:
+    """Enrolment months, monthly look cut-offs (first after one horizon) and their fractions."""
+    months = total / leads_per_month
+    end = months * DAYS_PER_MONTH + horizon_days
+    cut = np.arange(1, int(np.ceil(end / DAYS_PER_MONTH)) + 1) * DAYS_PER_MONTH
+    cut = cut[cut > horizon_days]
+    cut[-1] = end
+    closed = np.minimum((cut - horizon_days) / DAYS_PER_MONTH * leads_per_month, total)
+    return months, cut, np.maximum(closed / total, 1e-3)
+
+
+def _check_share(name: str, value: float) -> float:
+    value = float(value)
+    if not 0.0 < value <= 1.0:
+        raise InputError(name, f"{value!r} is not allowed: in (0, 1]")
+    return value
+
+
 def plan_live_test(
     baseline: float,
     *,
@@ -401,6 +428,7 @@ def plan_live_test(
     spending: str = "obf",
     alpha: float = 0.05,
     power: float = 0.8,
+    treatment_by_horizon: float | None = None,
 ) -> LivePlan:
     """Plan a monitored test: maximum information, enrolment and the looks, before it starts.
 
@@ -408,47 +436,44 @@ def plan_live_test(
         baseline: the control's conversion rate (within the scenario's window).
         lift: relative lift to detect (0.5 = +50%).
         leads_per_month: leads entering the test per month (both arms, split 50/50).
-        conversion_by_horizon: share of conversions that happen within ``horizon_days`` of
-            arriving (from the conversion-delay distribution); the test's outcome rates are
-            ``baseline * share`` and ``baseline * (1 + lift) * share``.
+        conversion_by_horizon: share of the control's conversions that happen within
+            ``horizon_days`` of arriving (from its conversion-delay distribution).
         horizon_days: the outcome is "converted within this many days".
         spending: ``obf`` or ``pocock``.
         alpha, power: two-sided level and target power.
+        treatment_by_horizon: the same share for the treatment (default: the control's). A
+            treatment that converts later loses more of its conversions to the horizon; the
+            test's outcome rates are ``baseline * conversion_by_horizon`` and
+            ``baseline * (1 + lift) * treatment_by_horizon``.
 
     Example:
         >>> p = plan_live_test(0.17, lift=0.5, leads_per_month=100, conversion_by_horizon=0.8)
-        >>> p.max_leads > p.fixed_leads, len(p.look_cutoffs) >= 2
-        (True, True)
+        >>> p.max_leads > p.fixed_leads, len(p.look_cutoffs) >= 2, p.msprt_alpha > 0.05
+        (True, True, True)
     """
     from sim.analysis.power import plan_test
+    from sim.analysis.sequential import calibrated_msprt_alpha, msprt_tau
 
-    share = float(conversion_by_horizon)
-    if not 0.0 < share <= 1.0:
-        raise InputError("conversion_by_horizon", f"{share!r} is not allowed: in (0, 1]")
+    share_c = _check_share("conversion_by_horizon", conversion_by_horizon)
+    share_t = share_c
+    if treatment_by_horizon is not None:
+        share_t = _check_share("treatment_by_horizon", treatment_by_horizon)
     if not horizon_days > 0:
         raise InputError("horizon_days", f"{horizon_days!r} is not allowed: must be > 0")
-    p0 = baseline * share
-    p1 = baseline * (1.0 + lift) * share
+    p0 = baseline * share_c
+    p1 = baseline * (1.0 + lift) * share_t
     fixed = plan_test(p0, treatment=p1, alpha=alpha, power=power).total_leads
-    # Looks monthly, from the first month after one horizon; the fractions of the plan the
-    # looks are expected to see at that enrolment rate fix the inflation (iterate: more
-    # leads, more looks).
+    # The fractions of the plan the looks are expected to see at that enrolment rate fix the
+    # inflation (iterate: more leads, more looks).
     total = float(fixed)
     for _ in range(5):
-        months = total / leads_per_month
-        end = months * DAYS_PER_MONTH + horizon_days
-        cut = np.arange(1, int(np.ceil(end / DAYS_PER_MONTH)) + 1) * DAYS_PER_MONTH
-        cut = cut[cut > horizon_days]
-        cut[-1] = end
-        closed = np.minimum((cut - horizon_days) / DAYS_PER_MONTH * leads_per_month, total)
-        fractions = np.maximum(closed / total, 1e-3)
-        inflation = _inflation(fractions, spending, alpha, power)
-        total = float(np.ceil(fixed * inflation))
-    months = total / leads_per_month
-    end = months * DAYS_PER_MONTH + horizon_days
-    cut = np.arange(1, int(np.ceil(end / DAYS_PER_MONTH)) + 1) * DAYS_PER_MONTH
-    cut = cut[cut > horizon_days]
-    cut[-1] = end
+        _, _, fractions = _planned_looks(total, leads_per_month, horizon_days)
+        total = float(np.ceil(fixed * _inflation(fractions, spending, alpha, power)))
+    months, cut, fractions = _planned_looks(total, leads_per_month, horizon_days)
+    fractions[-1] = 1.0
+    fractions = np.maximum.accumulate(fractions + np.arange(fractions.size) * 1e-9)
+    fractions = np.minimum(fractions, 1.0)
+    tau = msprt_tau(total / 4.0, alpha=alpha)  # 50/50: n_eff = leads / 4
     return LivePlan(
         p0,
         p1,
@@ -461,6 +486,9 @@ def plan_live_test(
         spending,
         alpha,
         power,
+        tau,
+        calibrated_msprt_alpha(fractions, total / 4.0, tau, alpha=alpha),
+        tuple(float(f) for f in fractions),
     )
 
 
@@ -499,7 +527,10 @@ def monitor_live(
     The information fraction of a look is its closed leads over ``plan.max_leads`` (data seen
     so far over the plan; nothing from later looks). ``final=True`` says the last row is the
     final analysis (every enrolled lead's horizon closed): it spends all the alpha left.
-    ``method`` defaults to the plan's spending function; ``msprt`` is allowed too.
+    ``method`` defaults to the plan's spending function; ``msprt`` is the mixture SPRT
+    truncated at the plan, its boundary drawn at ``plan.msprt_alpha`` so that the planned
+    looks err with probability ``plan.alpha`` (not valid past the plan, nor at looks added
+    at will: for those use :func:`~sim.analysis.sequential.monitor`'s always-valid mSPRT).
     """
     method = method or plan.spending
     n = (counts["n_control"] + counts["n_treatment"]).to_numpy(dtype=float)
@@ -522,7 +553,14 @@ def monitor_live(
         )
         for i, r in enumerate(counts.itertuples(index=False))
     ]
-    table = monitor(looks, method=method, alpha=plan.alpha, max_information=plan.max_leads)
+    table = monitor(
+        looks,
+        method=method,
+        alpha=plan.alpha,
+        max_information=plan.max_leads,
+        msprt_tau=plan.msprt_tau if method == "msprt" else None,
+        msprt_alpha=plan.msprt_alpha if method == "msprt" else None,
+    )
     cut = counts["cutoff_day"].to_numpy(dtype=float)
     table.insert(1, "cutoff_day", cut)
     table.insert(2, "month", cut / DAYS_PER_MONTH)

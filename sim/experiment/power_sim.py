@@ -14,12 +14,15 @@ this module measures:
 - **Unequal arms.** ``weight`` is the treatment's share of leads; allocation is random, so the
   arm sizes vary from run to run.
 
-Each run is one split-design world of ``months`` months of arrivals; the test is the
+Each run is one replication of a split-design :class:`~sim.experiment.experiment.Experiment`
+of ``months`` months of arrivals, on the experiment runner; what a run's test needs beyond
+the replication's rows is measured where it runs (the task's ``measure``). The test is the
 two-sided score test of two proportions (``diff_test`` with ``method="mee"``, which at a null
 difference of 0 is exactly the pooled z-test the analytic formula sizes). Power is the share of
-runs with ``p < alpha``, with a Wilson interval. Run ``r`` of a test of ``M`` months uses
-``SeedSequence(seed, spawn_key=(M, r))``, so results do not depend on workers, batching or
-which other lengths are simulated.
+runs with ``p < alpha``, with a Wilson interval. Run ``r`` of a test of ``M`` months is
+replication ``r`` of the experiment with ``stream=(M,)``: ``SeedSequence(seed,
+spawn_key=(M, r))``, so results do not depend on workers or which other lengths are simulated.
+Monitored tests (:func:`simulated_looks`) are in :mod:`sim.experiment.power_looks`.
 
 Example:
     >>> import sim
@@ -35,38 +38,30 @@ Example:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
+from sim.analysis.interval import check_alpha, check_method
 from sim.analysis.power import power_two_proportions
 from sim.analysis.proportions import rate_interval
-from sim.analysis.sequential import METHODS
 from sim.analysis.two_proportions import DIFF_METHODS, diff_test
-from sim.config import Scenario, Strategy, apply_overrides, build
+from sim.config import Scenario, Strategy
 from sim.config.scenario import DAYS_PER_MONTH
 from sim.errors import InputError
-from sim.experiment.arms import ArmSpec
-from sim.experiment.executors import default_workers, run_tasks
-from sim.experiment.looks import (
-    INFORMATION,
-    look_counts,
-    monitor_looks,
-    monthly_cutoffs,
-    share_table,
-)
-from sim.world.model import Arm, simulate
+from sim.experiment.arms import ArmSpec, edit_scenario
+from sim.experiment.experiment import Experiment, ExperimentResult
+from sim.experiment.looks import look_counts
+from sim.world.arrivals import monthly_rate_check
 
 CUTOFFS = ("end_of_test", "full_window")
 #: ``method`` values of :func:`power_curve`'s rows.
 CURVE_METHODS = ("analytic", "simulated", "simulated_cutoff")
-#: The fixed-horizon test at the last look only, reported beside the stopping rules.
-FINAL_LOOK = "final_look"
 
-_CONTROL, _TREATMENT = "control", "treatment"
+CONTROL, TREATMENT = "control", "treatment"
 
 
 class TrueRates(NamedTuple):
@@ -100,98 +95,84 @@ class PowerResult(NamedTuple):
     test: str
 
 
-@dataclass(frozen=True)
-class _Batch:
-    """A batch of runs of one test length; picklable for the process pool."""
-
-    scenario: Scenario  # already set to the test's months
-    arms: tuple[ArmSpec, ...]
-    seed: int
-    months: int
-    runs: tuple[int, ...]
-    methods: tuple[str, ...] = ()  # stopping rules to apply at monthly looks, if any
-    information: tuple[str, ...] = ("statistical",)  # information fractions to try
-    alpha: float = 0.05
-
-
-# --------------------------------------------------------------------------- helpers
+# --------------------------------------------------------------------------- the runs
 
 
 def with_months(scenario: Scenario, months: int) -> Scenario:
     """The scenario with ``months`` months of arrivals (validated like a config file)."""
     if not (isinstance(months, int | np.integer) and months >= 1):
         raise InputError("months", f"{months!r} is not allowed: must be a whole number >= 1")
-    data = apply_overrides(scenario.model_dump(), {"months": int(months)}, "months")
-    return build(Scenario, data, f"{scenario.name} with months = {months}")
+    what = f"{scenario.name} with months = {months}"
+    return edit_scenario(scenario, {"months": int(months)}, "months", what)
 
 
 def expected_leads(scenario: Scenario, months: int) -> float:
     """Expected leads in ``months`` months of arrivals (all arms), seasonality included.
 
+    The world's own count (:func:`sim.world.arrivals.monthly_rate_check`) of the scenario
+    with that many months.
+
     >>> import sim
     >>> expected_leads(sim.load_scenario("configs/scenarios/medical_practice.toml"), 6)
     600.0
     """
-    season = scenario.seasonality
-    return float(scenario.leads_per_month * sum(season[m % len(season)] for m in range(months)))
+    return monthly_rate_check(with_months(scenario, months))
 
 
-def _arms(control: Strategy, treatment: Strategy, weight: float) -> tuple[ArmSpec, ...]:
+def ab_arms(control: Strategy, treatment: Strategy, weight: float) -> tuple[ArmSpec, ...]:
+    """The control and treatment arms of a test, the treatment with share ``weight``."""
     if not (isinstance(weight, int | float) and 0.0 < float(weight) < 1.0):
         raise InputError("weight", f"{weight!r} is not allowed: the treatment share is in (0, 1)")
     # Fixed names: an A/A test passes the same strategy twice.
     return (
-        ArmSpec(_CONTROL, control.model_copy(update={"name": _CONTROL}), 1.0 - float(weight)),
-        ArmSpec(_TREATMENT, treatment.model_copy(update={"name": _TREATMENT}), float(weight)),
+        ArmSpec(CONTROL, control.model_copy(update={"name": CONTROL}), 1.0 - float(weight)),
+        ArmSpec(TREATMENT, treatment.model_copy(update={"name": TREATMENT}), float(weight)),
     )
 
 
-def _check(runs: int, alpha: float, cutoff: str | None = None) -> None:
+def check_runs(runs: int, alpha: float, cutoff: str | None = None) -> None:
+    """Reject a run count below 1, an ``alpha`` outside (0, 1) or an unknown cut-off."""
     if not (isinstance(runs, int | np.integer) and runs >= 1):
         raise InputError("runs", f"{runs!r} is not allowed: must be a whole number >= 1")
-    if not (isinstance(alpha, int | float) and 0.0 < alpha < 1.0):
-        raise InputError("alpha", f"{alpha!r} is not allowed: must be in (0, 1)")
+    check_alpha(alpha)
     if cutoff is not None and cutoff not in CUTOFFS:
         raise InputError("cutoff", f"{cutoff!r} is not allowed: use one of {', '.join(CUTOFFS)}")
 
 
-def _batches(
+def run_tests(
     scenario: Scenario,
     arms: tuple[ArmSpec, ...],
-    seed: int,
     months: int,
     runs: int,
-    workers: int,
-    **extra: Any,
-) -> list[_Batch]:
-    # A few batches per worker keep the pool busy without pickling the scenario per run.
-    size = max(1, math.ceil(runs / (4 * workers)))
-    world = with_months(scenario, months)
-    return [
-        _Batch(world, arms, seed, months, tuple(range(i, min(i + size, runs))), **extra)
-        for i in range(0, runs, size)
-    ]
+    seed: int,
+    workers: int | None,
+    measure: Callable[[pd.DataFrame], Any],
+) -> ExperimentResult:
+    """``runs`` split-design tests of ``months`` months: replications of one experiment."""
+    exp = Experiment(
+        with_months(scenario, months),
+        {a.name: a for a in arms},
+        control=CONTROL,
+        design="split",
+        replications=int(runs),
+        seed=seed,
+        stream=(int(months),),
+        measure=measure,
+    )
+    return exp.run(workers)
 
 
-def _world(batch: _Batch, run: int) -> pd.DataFrame:
-    ss = np.random.SeedSequence(batch.seed, spawn_key=(batch.months, run))
-    world_arms = [Arm(a.name, a.strategy, a.weight) for a in batch.arms]
-    return simulate(batch.scenario, world_arms, ss).leads
+@dataclass(frozen=True)
+class EndOfTest:
+    """A run's measure: the conversions of (control, treatment) by the end of the test."""
 
+    months: int
 
-def _count_batch(batch: _Batch) -> np.ndarray:
-    """Per run: n_c, n_t, conversions (full window) x_c, x_t, conversions by the end x_c, x_t."""
-    out = np.zeros((len(batch.runs), 6), dtype=np.int64)
-    end = batch.months * DAYS_PER_MONTH
-    for i, run in enumerate(batch.runs):
-        leads = _world(batch, run)
-        cut = look_counts(leads, _CONTROL, _TREATMENT, [end]).iloc[0] if len(leads) else None
-        is_t = (leads["arm"] == _TREATMENT).to_numpy()
-        conv = leads["converted"].to_numpy(dtype=bool)
-        out[i, :4] = (np.sum(~is_t), np.sum(is_t), np.sum(conv & ~is_t), np.sum(conv & is_t))
-        if cut is not None:
-            out[i, 4:] = (cut["conversions_control"], cut["conversions_treatment"])
-    return out
+    def __call__(self, leads: pd.DataFrame) -> tuple[int, int]:
+        if not len(leads):
+            return 0, 0
+        cut = look_counts(leads, CONTROL, TREATMENT, [self.months * DAYS_PER_MONTH]).iloc[0]
+        return int(cut["conversions_control"]), int(cut["conversions_treatment"])
 
 
 def _counts(
@@ -202,15 +183,18 @@ def _counts(
     seed: int,
     workers: int | None,
 ) -> np.ndarray:
-    workers = workers or default_workers()
-    batches = _batches(scenario, arms, seed, months, runs, workers)
-    parts: dict[int, np.ndarray] = dict(run_tasks(_count_batch, batches, workers=workers))
-    return np.vstack([parts[i] for i in range(len(batches))])
+    """Per run: n_c, n_t, conversions (full window) x_c, x_t, conversions by the end x_c, x_t."""
+    res = run_tests(scenario, arms, months, runs, seed, workers, EndOfTest(int(months)))
+    reps = res.per_replication
+    arm = {name: reps[reps["arm"] == name] for name in (CONTROL, TREATMENT)}
+    full = [arm[name][col].to_numpy(np.int64) for col in ("n", "conversions") for name in arm]
+    return np.column_stack([*full, np.asarray(res.measured, dtype=np.int64)])
 
 
-def _significant(n_c, n_t, x_c, x_t, alpha: float, test: str) -> np.ndarray:
+def significant(n_c, n_t, x_c, x_t, alpha: float, test: str) -> np.ndarray:
+    """Whether each test's p-value is below ``alpha`` (an empty arm shows no difference)."""
     p = np.asarray(diff_test(x_t, n_t, x_c, n_c, method=test).p_value, dtype=float)
-    return np.nan_to_num(p, nan=1.0) < alpha  # an empty arm cannot show a difference
+    return np.nan_to_num(p, nan=1.0) < alpha
 
 
 def _analytic(rates: TrueRates, n_control: float, weight: float, alpha: float) -> float:
@@ -238,26 +222,19 @@ def true_rates(
     Uses the scenario's own months; ``replications`` worlds per strategy (the default
     scenario's 12 months x 10 give about 12,000 leads each, a standard error near 0.0035).
     """
-    from sim.experiment.experiment import Experiment
-
-    arms = dict(_arm_pairs(control, treatment))
+    arms = {a.name: a for a in ab_arms(control, treatment, 0.5)}
     exp = Experiment(
-        scenario, arms, control=_CONTROL, design="paired", replications=replications, seed=seed
+        scenario, arms, control=CONTROL, design="paired", replications=replications, seed=seed
     )
     reps = exp.run(workers).per_replication
     sums = reps.groupby("arm")[["n", "conversions"]].sum()
-    n_c, n_t = int(sums.loc[_CONTROL, "n"]), int(sums.loc[_TREATMENT, "n"])
+    n_c, n_t = int(sums.loc[CONTROL, "n"]), int(sums.loc[TREATMENT, "n"])
     return TrueRates(
-        float(sums.loc[_CONTROL, "conversions"] / n_c),
-        float(sums.loc[_TREATMENT, "conversions"] / n_t),
+        float(sums.loc[CONTROL, "conversions"] / n_c),
+        float(sums.loc[TREATMENT, "conversions"] / n_t),
         n_c,
         n_t,
     )
-
-
-def _arm_pairs(control: Strategy, treatment: Strategy) -> Iterable[tuple[str, ArmSpec]]:
-    for spec in _arms(control, treatment, 0.5):
-        yield spec.name, spec
 
 
 def simulated_power(
@@ -296,10 +273,9 @@ def simulated_power(
     Returns:
         A :class:`PowerResult`.
     """
-    _check(runs, alpha, cutoff)
-    if test not in DIFF_METHODS:
-        raise InputError("test", f"{test!r} is not allowed: use one of {', '.join(DIFF_METHODS)}")
-    arms = _arms(control, treatment, weight)
+    check_runs(runs, alpha, cutoff)
+    test = check_method("test", test, DIFF_METHODS)
+    arms = ab_arms(control, treatment, weight)
     if rates is None:
         rates = true_rates(scenario, control, treatment, seed=seed, workers=workers)
     c = _counts(scenario, arms, months, runs, seed, workers)
@@ -318,7 +294,7 @@ def _result(
 ) -> PowerResult:
     n_c, n_t = c[:, 0], c[:, 1]
     x_c, x_t = (c[:, 2], c[:, 3]) if cutoff == "full_window" else (c[:, 4], c[:, 5])
-    hits = int(_significant(n_c, n_t, x_c, x_t, alpha, test).sum())
+    hits = int(significant(n_c, n_t, x_c, x_t, alpha, test).sum())
     ci = rate_interval(hits, runs)
     with np.errstate(invalid="ignore", divide="ignore"):
         rate_c = float(np.nanmean(np.where(n_c > 0, x_c / np.maximum(n_c, 1), np.nan)))
@@ -371,8 +347,9 @@ def power_curve(
         the treatment arm has ``weight / (1 - weight)`` times as many. Analytic rows have no
         interval (NaN).
     """
-    _check(runs, alpha)
-    arms = _arms(control, treatment, weight)
+    check_runs(runs, alpha)
+    test = check_method("test", test, DIFF_METHODS)
+    arms = ab_arms(control, treatment, weight)
     if rates is None:
         rates = true_rates(scenario, control, treatment, seed=seed, workers=workers)
     rows = []
@@ -387,101 +364,3 @@ def power_curve(
     return pd.DataFrame(
         rows, columns=["months", "n_per_arm", "power", "power_ci_lower", "power_ci_upper", "method"]
     )
-
-
-# --------------------------------------------------------------------------- monitored tests
-
-
-def _looks_batch(batch: _Batch) -> dict[tuple[str, str | None], np.ndarray]:
-    """Per run and look: whether each rule has stopped (monthly cut-offs)."""
-    cutoffs = monthly_cutoffs(batch.months)
-    shape = (len(batch.runs), len(cutoffs))
-    rules = [(m, info) for info in batch.information for m in batch.methods]
-    out = {rule: np.zeros(shape, dtype=bool) for rule in [*rules, (FINAL_LOOK, None)]}
-    for i, run in enumerate(batch.runs):
-        counts = look_counts(_world(batch, run), _CONTROL, _TREATMENT, cutoffs)
-        for method, info in rules:
-            table = monitor_looks(counts, method=method, alpha=batch.alpha, information=info)
-            out[(method, info)][i] = table["stop"].to_numpy()
-        last = counts.iloc[-1]
-        out[(FINAL_LOOK, None)][i, -1] = _significant(
-            last["n_control"],
-            last["n_treatment"],
-            last["conversions_control"],
-            last["conversions_treatment"],
-            batch.alpha,
-            "mee",
-        )
-    return out
-
-
-def simulated_looks(
-    scenario: Scenario,
-    control: Strategy,
-    treatment: Strategy,
-    *,
-    months: int,
-    methods: Sequence[str] = ("obf", "pocock", "msprt", "naive"),
-    weight: float = 0.5,
-    runs: int = 200,
-    alpha: float = 0.05,
-    seed: int = 0,
-    workers: int | None = None,
-    information: str | Sequence[str] = "statistical",
-) -> pd.DataFrame:
-    """Monthly looks at many split-design tests: the share each rule has stopped by each look.
-
-    Every run is one world of ``months`` months; at the end of each month the rule sees the
-    leads arrived and the conversions happened by then (:func:`~sim.experiment.looks.
-    look_counts`) and decides with :func:`~sim.experiment.looks.monitor_looks`. Pass the same
-    strategy twice for an A/A test: the share stopped at the last look is then the rule's
-    false-positive rate. The row ``final_look`` is the fixed test at the last look only.
-    ``information`` names how information fractions are measured
-    (:data:`~sim.experiment.looks.INFORMATION`); give several to judge the same worlds with
-    each.
-
-    Returns:
-        :func:`~sim.experiment.looks.share_table` rows for ``methods`` and ``final_look``, with
-        an ``information`` column (``None`` for ``final_look``, which has a single look).
-
-    Example:
-        >>> import sim
-        >>> s = sim.load_scenario("configs/scenarios/medical_practice.toml")
-        >>> a = sim.load_strategy("configs/strategies/no_nurture.toml")
-        >>> t = simulated_looks(s, a, a, months=2, methods=("naive",), runs=3, workers=1)
-        >>> t[["method", "look", "runs"]].to_numpy().tolist()
-        [['naive', 1, 3], ['naive', 2, 3], ['final_look', 1, 3], ['final_look', 2, 3]]
-    """
-    _check(runs, alpha)
-    for method in methods:
-        if method not in METHODS:
-            raise InputError(
-                "methods", f"{method!r} is not allowed: use one of {', '.join(METHODS)}"
-            )
-    infos = (information,) if isinstance(information, str) else tuple(information)
-    for info in infos:
-        if info not in INFORMATION:
-            raise InputError(
-                "information", f"{info!r} is not allowed: use one of {', '.join(INFORMATION)}"
-            )
-    arms = _arms(control, treatment, weight)
-    workers = workers or default_workers()
-    batches = _batches(
-        scenario,
-        arms,
-        seed,
-        months,
-        runs,
-        workers,
-        methods=tuple(methods),
-        information=infos,
-        alpha=float(alpha),
-    )
-    parts = dict(run_tasks(_looks_batch, batches, workers=workers))
-    frames = []
-    for rule in parts[0]:
-        stops = np.vstack([parts[i][rule] for i in range(len(batches))])
-        table = share_table({rule[0]: stops}, monthly_cutoffs(months))
-        table.insert(1, "information", rule[1])
-        frames.append(table)
-    return pd.concat(frames, ignore_index=True)

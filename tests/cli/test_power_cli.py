@@ -118,3 +118,20 @@ def _exit_code(argv: list[str]) -> int:
         return main(argv)
     except SystemExit as exc:
         return int(exc.code)
+
+
+def test_power_plans_the_live_monitored_test(capsys):
+    import json
+
+    from sim.cli import main
+    from sim.experiment.looks import plan_live_test
+
+    args = ["power", "--baseline", "0.171", "--lift", "50%", "--leads-per-month", "100",
+            "--horizon-days", "60", "--conversion-by-horizon", "0.919",
+            "--treatment-by-horizon", "0.858", "--json"]  # fmt: skip
+    assert main(args) == 0
+    live = json.loads(capsys.readouterr().out)["live"]
+    plan = plan_live_test(0.171, lift=0.5, leads_per_month=100, conversion_by_horizon=0.919,
+                          treatment_by_horizon=0.858, horizon_days=60)  # fmt: skip
+    assert live["max_leads"] == plan.max_leads
+    assert live["msprt_alpha"] == pytest.approx(plan.msprt_alpha)

@@ -263,3 +263,26 @@ def test_inflation_matches_the_published_o_brien_fleming_factor():
     # R = 1.026. Lan-DeMets OBF-type spending approximates those boundaries closely; the
     # Monte Carlo (200,000 paths) moves the factor by about 0.003, hence the 0.01 tolerance.
     assert _inflation(np.arange(1, 6) / 5, "obf", 0.05, 0.8) == pytest.approx(1.026, abs=0.01)
+
+
+def test_truncated_msprt_spends_alpha_at_the_planned_looks():
+    from sim.analysis.sequential import crossing_probabilities, msprt_z_boundary
+    from sim.experiment.looks import plan_live_test
+
+    plan = plan_live_test(
+        0.171, lift=0.5, leads_per_month=100, conversion_by_horizon=0.919,
+        treatment_by_horizon=0.858,
+    )  # fmt: skip
+    t = np.asarray(plan.look_fractions)
+    exact = crossing_probabilities(msprt_z_boundary(t * plan.max_leads / 4, plan.msprt_tau,
+                                                    plan.msprt_alpha), t).sum()  # fmt: skip
+    # The recursion is exact to quadrature error (the boundary tests hold it to 1e-6).
+    assert exact == pytest.approx(0.05, abs=1e-6)
+    # The always-valid level spends far less at these looks (about 1%): that is the fix.
+    always = crossing_probabilities(msprt_z_boundary(t * plan.max_leads / 4, plan.msprt_tau,
+                                                     0.05), t).sum()  # fmt: skip
+    assert always < 0.02
+    # A treatment that converts later is sized on its own within-horizon share.
+    same = plan_live_test(0.171, lift=0.5, leads_per_month=100, conversion_by_horizon=0.919)
+    assert plan.treatment == pytest.approx(0.171 * 1.5 * 0.858)
+    assert plan.max_leads > same.max_leads

@@ -8,13 +8,12 @@ import pytest
 
 from sim.analysis.power import power_two_proportions
 from sim.errors import InputError
+from sim.experiment.power_looks import FINAL_LOOK, simulated_looks
 from sim.experiment.power_sim import (
     CURVE_METHODS,
-    FINAL_LOOK,
     TrueRates,
     expected_leads,
     power_curve,
-    simulated_looks,
     simulated_power,
     true_rates,
     with_months,

@@ -19,7 +19,7 @@ import math
 
 import pytest
 
-from sim.experiment.power_sim import FINAL_LOOK, simulated_looks
+from sim.experiment.power_looks import FINAL_LOOK, simulated_looks
 
 ALPHA = 0.05
 RUNS = 400
