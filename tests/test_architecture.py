@@ -54,21 +54,14 @@ EXEMPT: frozenset[tuple[str, str]] = frozenset(
         ("function", "sim/cli/compare.py:add_parser"),
         ("function", "sim/cli/compare.py:run"),
         ("function", "sim/experiment/executors.py:run_dask"),
-        ("function", "sim/report/lift.py:lift_forest_figure"),
-        ("function", "sim/report/sweep.py:sweep_lift_figure"),
-        ("function", "sim/report/uncertainty.py:study_figures"),
         ("function", "sim/study/optimize/runner.py:optimize"),
-        ("function", "sim/study/sensitivity.py:run_sensitivity"),
-        ("function", "sim/study/uncertainty.py:run_uncertainty"),
         ("module", "sim/analysis/comparison.py"),
         ("module", "sim/analysis/paired.py"),
         ("module", "sim/analysis/power.py"),
         ("module", "sim/analysis/sequential.py"),
         ("module", "sim/cli/compare.py"),
         ("module", "sim/experiment/looks.py"),
-        ("module", "sim/report/uncertainty.py"),
         ("module", "sim/study/calibrate/direct.py"),
-        ("module", "sim/study/optimize/runner.py"),
     }
 )
 

@@ -7,14 +7,13 @@ self-contained ``report.html``; :func:`save_png` screenshots a figure or a repor
 Chromium. This package reads results only: it never runs the world or an experiment.
 """
 
-from sim.report.browser import BrowserNotFound, PageCheck, check_page, find_chromium, save_png
+from sim.report.browser import BrowserNotFound, find_chromium, save_png
 from sim.report.cost import cost_breakdown_figure, cost_per_patient_figure
 from sim.report.desk import sales_desk_figure, sales_desk_table
 from sim.report.funnel import funnel_figure, funnel_table
 from sim.report.html import build_report, render_report, report_figures
 from sim.report.lift import lift_forest_figure
 from sim.report.notebook import OfflineNotebookRenderer, use_notebook_renderer
-from sim.report.png import image_stats, read_png
 from sim.report.power import power_curve_figure
 from sim.report.run_folder import RunFolder, load_run
 from sim.report.sections import ReportFigure, Section, register_section, report_sections
@@ -31,26 +30,22 @@ from sim.report.timeline import (
 __all__ = [
     "BrowserNotFound",
     "OfflineNotebookRenderer",
-    "PageCheck",
     "ReportFigure",
     "RunFolder",
     "Section",
     "arm_colors",
     "build_report",
-    "check_page",
     "cost_breakdown_figure",
     "cost_per_patient_figure",
     "cumulative_incidence_figure",
     "find_chromium",
     "funnel_figure",
     "funnel_table",
-    "image_stats",
     "incidence_from_curves",
     "incidence_from_leads",
     "lift_forest_figure",
     "load_run",
     "power_curve_figure",
-    "read_png",
     "register_section",
     "render_report",
     "replication_spread_figure",

@@ -9,6 +9,7 @@ import pandas as pd
 from sim.report.cost import cost_breakdown_figure, cost_per_patient_figure
 from sim.report.funnel import funnel_figure, funnel_table
 from sim.report.lift import lift_forest_figure
+from sim.report.manifest import manifest_block
 from sim.report.run_folder import RunFolder
 from sim.report.sections import ReportFigure, Section, register_section
 from sim.report.spread import replication_spread_figure
@@ -18,7 +19,6 @@ from sim.report.tables import (
     conversion_table,
     cost_table,
     expectations_table,
-    manifest_block,
     method_notes,
     outcome_table,
 )
@@ -100,8 +100,10 @@ def figure_parts(run: RunFolder) -> list[ReportFigure | str]:
     if incidence is not None:
         fig = cumulative_incidence_figure(incidence, control=control, colors=colors)
         hidden = list((fig.layout.meta or {}).get("hidden_panels", []))
-        caption = ("Cumulative incidence by days since the lead arrived, with 95% bands "
-                   "(Aalen-Johansen; becoming a patient and being lost are competing risks).")
+        caption = (
+            "Cumulative incidence by days since the lead arrived, with 95% bands "
+            "(Aalen-Johansen; becoming a patient and being lost are competing risks)."
+        )
         if hidden:
             names = " and ".join(CAUSE_TITLES.get(c, c).lower() for c in hidden)
             caption += f" No lead of any arm {names}, so that panel is left out."

@@ -177,8 +177,10 @@ def sales_desk_section(run: RunFolder) -> Section | None:
     shared = bool(desk.get("shared"))
     who = ("one desk shared by every arm (split design)" if shared
            else "each arm's own desk (paired design: each arm replays the leads)")  # fmt: skip
-    caption = (f"Pooled over replications, while leads arrive; {who}. Open hours are those in "
-               "which any call was placed; nights and weekends are left out of the axis.")
+    caption = (
+        f"Pooled over replications, while leads arrive; {who}. Open hours are those in "
+        "which any call was placed; nights and weekends are left out of the axis."
+    )
     figure = ReportFigure("fig-sales-desk", "Sales desk", caption,
                           sales_desk_figure(desk, control=run.control))  # fmt: skip
     return Section("sales-desk", "Sales desk",

@@ -58,33 +58,7 @@ def lift_forest_figure(
     )  # fmt: skip
     spans: dict[int, list[float]] = {1: [0.0], 2: [0.0]}
     for _, r in rows.iterrows():
-        arm = str(r["arm"])
-        p, p_adj = r.get("p_value"), r.get("p_value_adjusted")
-        p_text = f"{p_phrase(p)}, adjusted {p_phrase(p_adj)}"
-        method = str(r.get("method") or "")
-        panels = ((1, "abs_lift", 100.0, pp), (2, "rel_lift", 1.0, signed_pct))
-        for col, metric, scale, fmt in panels:
-            est, lo, hi = floats([r[metric], r[f"{metric}_ci_lower"], r[f"{metric}_ci_upper"]])
-            ci = f"{fmt(lo)} to {fmt(hi)}" if math.isfinite(lo) and math.isfinite(hi) else "no CI"
-            fig.add_trace(go.Scatter(
-                name=arm, legendgroup=arm, mode="markers",
-                x=[est * scale], y=[arm],
-                error_x=error_bars([est * scale], [lo * scale], [hi * scale]),
-                marker={"color": palette[arm], "size": 11, "symbol": "diamond"},
-                hovertemplate=(f"<b>{arm}</b> vs {control}<br>{fmt(est)} (95% CI {ci})<br>"
-                               f"{p_text}" + (f"<br>{method}" if method else "")
-                               + "<extra></extra>"),
-            ), row=1, col=col)  # fmt: skip
-            right = hi if math.isfinite(hi) else est
-            spans[col] += [v * scale for v in (est, lo, hi) if math.isfinite(v)]
-            # The estimate as a label right of the interval, on white: it never sits on the
-            # marker, the whisker or the zero line.
-            axis = "" if col == 1 else "2"
-            fig.add_annotation(
-                x=right * scale, y=arm, xref=f"x{axis}", yref=f"y{axis}", text=fmt(est),
-                showarrow=False, xanchor="left", xshift=8, bgcolor="rgba(255,255,255,0.9)",
-                font={"size": 12, "color": "#222"},
-            )  # fmt: skip
+        _add_arm(fig, r, control, palette[str(r["arm"])], spans)
     for col in (1, 2):
         fig.add_vline(x=0, line={"color": "#888", "dash": "dash", "width": 1}, row=1, col=col)
     base_layout(fig, title or f"Lift over the control ({control})",
@@ -104,3 +78,34 @@ def lift_forest_figure(
                      ticktext=ticks, automargin=True)  # fmt: skip
     fig.update_layout(showlegend=False)
     return fig
+
+
+def _add_arm(fig: go.Figure, r: Any, control: str, color: str, spans: dict[int, list[float]]):
+    """One arm's two markers with their intervals and estimate labels; widens ``spans``."""
+    arm = str(r["arm"])
+    p, p_adj = r.get("p_value"), r.get("p_value_adjusted")
+    p_text = f"{p_phrase(p)}, adjusted {p_phrase(p_adj)}"
+    method = str(r.get("method") or "")
+    panels = ((1, "abs_lift", 100.0, pp), (2, "rel_lift", 1.0, signed_pct))
+    for col, metric, scale, fmt in panels:
+        est, lo, hi = floats([r[metric], r[f"{metric}_ci_lower"], r[f"{metric}_ci_upper"]])
+        ci = f"{fmt(lo)} to {fmt(hi)}" if math.isfinite(lo) and math.isfinite(hi) else "no CI"
+        fig.add_trace(go.Scatter(
+            name=arm, legendgroup=arm, mode="markers",
+            x=[est * scale], y=[arm],
+            error_x=error_bars([est * scale], [lo * scale], [hi * scale]),
+            marker={"color": color, "size": 11, "symbol": "diamond"},
+            hovertemplate=(f"<b>{arm}</b> vs {control}<br>{fmt(est)} (95% CI {ci})<br>"
+                           f"{p_text}" + (f"<br>{method}" if method else "")
+                           + "<extra></extra>"),
+        ), row=1, col=col)  # fmt: skip
+        right = hi if math.isfinite(hi) else est
+        spans[col] += [v * scale for v in (est, lo, hi) if math.isfinite(v)]
+        # The estimate as a label right of the interval, on white: it never sits on the
+        # marker, the whisker or the zero line.
+        axis = "" if col == 1 else "2"
+        fig.add_annotation(
+            x=right * scale, y=arm, xref=f"x{axis}", yref=f"y{axis}", text=fmt(est),
+            showarrow=False, xanchor="left", xshift=8, bgcolor="rgba(255,255,255,0.9)",
+            font={"size": 12, "color": "#222"},
+        )  # fmt: skip

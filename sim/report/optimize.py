@@ -18,16 +18,12 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from sim.errors import InputError
-from sim.report.html import (
-    REPORT_NAME,
-    ReportFigure,
-    _atomic_write,
-    _figures_html,
-    _page,
-    _section,
-)
+from sim.report.html import REPORT_NAME, write_report
+from sim.report.manifest import key_values
+from sim.report.page import figures_html, page, section_html
+from sim.report.sections import ReportFigure
 from sim.report.style import CONTROL_COLOR, PALETTE, base_layout
-from sim.report.tables import html_table, key_values
+from sim.report.tables import html_table
 
 STATUS_COLORS = {"feasible": PALETTE[2], "undecided": PALETTE[1], "infeasible": PALETTE[4],
                  "": CONTROL_COLOR}  # fmt: skip
@@ -202,13 +198,13 @@ def build_optimize_report(run_dir: str | Path) -> Path:
         f"<header><h1>Optimisation: {summary.get('winner')}</h1>"
         f'<p class="run-id">run {manifest.get("run_id", d.name)}</p>'
         f'<p class="description">{summary.get("message", "")}</p></header>'
-        + _section("Summary", key_values(facts))
-        + _section("Finalists", fin_html)
-        + _section("Fresh-seed comparison", comp_html)
-        + _section("Figures", _figures_html(figs))
+        + section_html("Summary", key_values(facts))
+        + section_html("Finalists", fin_html)
+        + section_html("Fresh-seed comparison", comp_html)
+        + section_html("Figures", figures_html(figs))
     )  # fmt: skip
     target = d / REPORT_NAME
-    _atomic_write(target, _page(f"optimize {summary.get('winner')}", body, len(figs)))
+    write_report(target, page(f"optimize {summary.get('winner')}", body, len(figs)))
     return target
 
 

@@ -179,10 +179,8 @@ def _check_curves(path: Path) -> dict[str, Any]:
     expected = ('{"days": [...], "arms": {arm: {"n", "patient", "lost", "unsubscribed", '
                 '"funnel"}}}')  # fmt: skip
     curves = _read_json(path, expected)
-    if not isinstance(curves, dict) or not isinstance(curves.get("days"), list):
-        raise InputError(f"{path}: days", f"missing or not a list; expected {expected}")
-    if not isinstance(curves.get("arms"), dict):
-        raise InputError(f"{path}: arms", f"missing or not an object; expected {expected}")
+    _require(curves, path, "days", list, expected)
+    _require(curves, path, "arms", dict, expected)
     n_days = len(curves["days"])
     for arm, rec in curves["arms"].items():
         where = f"{path}: arms.{arm}"
@@ -219,15 +217,19 @@ def _check_desk(path: Path) -> dict[str, Any]:
     expected = ('{"shared": bool, "desks": {name: {"attempts", "unanswered", "wait_hours", '
                 '"busy_hours", "agent_hours": 168 numbers each}}}')  # fmt: skip
     desk = _read_json(path, expected)
-    if not isinstance(desk, dict) or not isinstance(desk.get("desks"), dict):
-        raise InputError(f"{path}: desks", f"missing or not an object; expected {expected}")
+    _require(desk, path, "desks", dict, expected)
     for name, rec in desk["desks"].items():
         for key in DESK_KEYS:
             values = rec.get(key) if isinstance(rec, dict) else None
-            if (not isinstance(values, list) or len(values) != 168
-                    or any(not isinstance(v, (int, float)) or v < 0 for v in values)):
-                raise InputError(f"{path}: desks.{name}.{key}",
-                                 "expected 168 non-negative numbers, one per hour of the week")
+            if (
+                not isinstance(values, list)
+                or len(values) != 168
+                or any(not isinstance(v, (int, float)) or v < 0 for v in values)
+            ):
+                raise InputError(
+                    f"{path}: desks.{name}.{key}",
+                    "expected 168 non-negative numbers, one per hour of the week",
+                )
     return desk
 
 
@@ -241,6 +243,13 @@ def _check_expectations(path: Path) -> list[dict[str, Any]]:
             raise InputError(f"{path}: item {i}", f"expected an object with a true/false "
                                                   f"'held'; {expected}")  # fmt: skip
     return items
+
+
+def _require(obj: Any, path: Path, key: str, kind: type, expected: str) -> None:
+    """``obj`` is a JSON object whose ``key`` holds a list or an object, else an InputError."""
+    if not isinstance(obj, dict) or not isinstance(obj.get(key), kind):
+        name = "a list" if kind is list else "an object"
+        raise InputError(f"{path}: {key}", f"missing or not {name}; expected {expected}")
 
 
 def _kind(value: Any) -> str:

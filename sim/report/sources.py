@@ -133,8 +133,10 @@ def lead_sources_section(run: RunFolder) -> Section | None:
     t = run.by_source
     if t is None or "abs_lift" not in t.columns or not t["abs_lift"].notna().any():
         return None
-    caption = ("Each arm's conversion rate minus the control's among the leads of one source, "
-               "with 95% intervals across replications (small sources have wide ones).")
+    caption = (
+        "Each arm's conversion rate minus the control's among the leads of one source, "
+        "with 95% intervals across replications (small sources have wide ones)."
+    )
     figure = ReportFigure("fig-sources", "Lift by lead source", caption,
                           source_lift_figure(t, control=run.control))  # fmt: skip
     return Section("lead-sources", "Lift by lead source",

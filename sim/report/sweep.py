@@ -81,18 +81,9 @@ def sweep_figure(
         xs = g[x].tolist()
         ys = floats(g[metric])
         if cis is not None:
-            lo, hi = floats(g[cis[0]]), floats(g[cis[1]])
-            ok = [math.isfinite(a) and math.isfinite(b) for a, b in zip(lo, hi, strict=True)]
-            bx = [v for v, k in zip(xs, ok, strict=True) if k]
-            if bx:
-                fig.add_trace(go.Scatter(
-                    name=f"{name} CI", legendgroup=name, showlegend=False, hoverinfo="skip",
-                    x=bx + bx[::-1],
-                    y=[v for v, k in zip(hi, ok, strict=True) if k]
-                    + [v for v, k in zip(lo, ok, strict=True) if k][::-1],
-                    fill="toself", fillcolor=with_alpha(color, 0.18), line={"width": 0},
-                    mode="lines",
-                ))  # fmt: skip
+            band = _band(xs, floats(g[cis[0]]), floats(g[cis[1]]), f"{name} CI", color)
+            if band is not None:
+                fig.add_trace(band.update(legendgroup=name))
         fig.add_trace(go.Scatter(
             name=name, legendgroup=name, x=xs, y=ys, mode="lines+markers",
             line={"color": color, "width": 2}, marker={"size": 7},
@@ -168,55 +159,15 @@ def sweep_lift_figure(
     xname = _parameter_name(df, x)
     titles = ("Lift over the control (percentage points)", "Cost per patient (fully loaded)")
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.1, subplot_titles=titles)
-    xs = swept[x].tolist()
     arms = [str(a) for a in swept["arm"]]
     is_control = [a == control for a in arms]
-    lift = [0.0 if c else v * 100 for v, c in zip(floats(swept["abs_lift"]), is_control,
-                                                     strict=True)]  # fmt: skip
-    panels = [(1, "Lift", lift, "abs_lift", 100.0)]
+    panels = [(1, "Lift", "abs_lift")]
     if "cost_per_conversion_usd" in swept.columns:
-        cost = floats(swept["cost_per_conversion_usd"])
-        panels.append((2, "Cost per patient", cost, "cost_per_conversion_usd", 1.0))
-    color = PALETTE[0]
+        panels.append((2, "Cost per patient", "cost_per_conversion_usd"))
     digits = usd_digits(floats(df["cost_per_conversion_usd"])) if len(panels) > 1 else 2
-    for col, name, ys, metric, scale in panels:
-        cis = ci_columns(metric, swept.columns)
-        if cis is not None:
-            lo = [0.0 if c else v * scale for v, c in zip(floats(swept[cis[0]]), is_control,
-                                                              strict=True)]  # fmt: skip
-            hi = [0.0 if c else v * scale for v, c in zip(floats(swept[cis[1]]), is_control,
-                                                              strict=True)]  # fmt: skip
-            if metric != "abs_lift":
-                lo, hi = floats(swept[cis[0]]), floats(swept[cis[1]])
-            ok = [math.isfinite(a) and math.isfinite(b) for a, b in zip(lo, hi, strict=True)]
-            bx = [v for v, k in zip(xs, ok, strict=True) if k]
-            if bx:
-                fig.add_trace(go.Scatter(
-                    name=f"{name.split()[0]} CI", showlegend=False, hoverinfo="skip",
-                    x=bx + bx[::-1],
-                    y=[v for v, k in zip(hi, ok, strict=True) if k]
-                    + [v for v, k in zip(lo, ok, strict=True) if k][::-1],
-                    fill="toself", fillcolor=with_alpha(color, 0.18), line={"width": 0},
-                    mode="lines",
-                ), row=1, col=col)  # fmt: skip
-        else:
-            lo = hi = [math.nan] * len(ys)
-        if metric == "abs_lift":
-            rows = zip(arms, is_control, ys, lo, hi, strict=True)
-            text = [f"{a} (control)" if c
-                    else f"{a}: {pp(v / 100)} (95% CI {pp(l_ / 100)} to {pp(h / 100)})"
-                    for a, c, v, l_, h in rows]  # fmt: skip
-        else:
-            text = [f"{a}: {usd(v, digits)} (95% CI {usd(l_, digits)} to {usd(h, digits)})"
-                    for a, v, l_, h in zip(arms, ys, lo, hi, strict=True)]  # fmt: skip
-        fig.add_trace(go.Scatter(
-            name=name, x=xs, y=ys, mode="lines+markers", showlegend=False,
-            line={"color": color, "width": 2},
-            marker={"size": [11 if c else 8 for c in is_control],
-                    "symbol": ["diamond-open" if c else "circle" for c in is_control],
-                    "color": color},
-            customdata=text, hovertemplate=f"{xname} = %{{x}}<br>%{{customdata}}<extra></extra>",
-        ), row=1, col=col)  # fmt: skip
+    for col, name, metric in panels:
+        for trace in _panel_traces(swept, x, xname, name, metric, is_control, digits):
+            fig.add_trace(trace, row=1, col=col)
     fig.add_hline(y=0, line={"color": "#888", "dash": "dash", "width": 1}, row=1, col=1)
     rest = df[[str(a) == control for a in df["arm"]]]
     if len(panels) > 1 and control not in arms and len(rest):
@@ -232,6 +183,63 @@ def sweep_lift_figure(
     fig.update_yaxes(ticksuffix=" pp", zeroline=False, row=1, col=1)
     fig.update_yaxes(tickprefix="$", tickformat=",.0f", row=1, col=2)
     return fig
+
+
+def _panel_traces(
+    swept: Any, x: str, xname: str, name: str, metric: str, is_control: list[bool], digits: int
+) -> list[go.Scatter]:
+    """One panel of the sweep lift figure: the interval band (if any) and the line.
+
+    The lift is in percentage points and 0 at the control by definition; the cost is as is.
+    """
+    xs = swept[x].tolist()
+    arms = [str(a) for a in swept["arm"]]
+    lift = metric == "abs_lift"
+
+    def values(column: str) -> list[float]:
+        v = floats(swept[column])
+        return [0.0 if c else y * 100 for y, c in zip(v, is_control, strict=True)] if lift else v
+
+    ys = values(metric)
+    cis = ci_columns(metric, swept.columns)
+    traces = []
+    if cis is not None:
+        lo, hi = values(cis[0]), values(cis[1])
+        band = _band(xs, lo, hi, f"{name.split()[0]} CI", PALETTE[0])
+        traces += [band] if band is not None else []
+    else:
+        lo = hi = [math.nan] * len(ys)
+    rows = zip(arms, is_control, ys, lo, hi, strict=True)
+    if lift:
+        text = [f"{a} (control)" if c
+                else f"{a}: {pp(v / 100)} (95% CI {pp(l_ / 100)} to {pp(h / 100)})"
+                for a, c, v, l_, h in rows]  # fmt: skip
+    else:
+        text = [f"{a}: {usd(v, digits)} (95% CI {usd(l_, digits)} to {usd(h, digits)})"
+                for a, _, v, l_, h in rows]  # fmt: skip
+    traces.append(go.Scatter(
+        name=name, x=xs, y=ys, mode="lines+markers", showlegend=False,
+        line={"color": PALETTE[0], "width": 2},
+        marker={"size": [11 if c else 8 for c in is_control],
+                "symbol": ["diamond-open" if c else "circle" for c in is_control],
+                "color": PALETTE[0]},
+        customdata=text, hovertemplate=f"{xname} = %{{x}}<br>%{{customdata}}<extra></extra>",
+    ))  # fmt: skip
+    return traces
+
+
+def _band(xs: list, lo: list[float], hi: list[float], name: str, color: str) -> go.Scatter | None:
+    """A filled interval band over the points where both bounds are finite (None if none are)."""
+    ok = [math.isfinite(a) and math.isfinite(b) for a, b in zip(lo, hi, strict=True)]
+    bx = [v for v, k in zip(xs, ok, strict=True) if k]
+    if not bx:
+        return None
+    return go.Scatter(
+        name=name, showlegend=False, hoverinfo="skip", x=bx + bx[::-1],
+        y=[v for v, k in zip(hi, ok, strict=True) if k]
+        + [v for v, k in zip(lo, ok, strict=True) if k][::-1],
+        fill="toself", fillcolor=with_alpha(color, 0.18), line={"width": 0}, mode="lines",
+    )  # fmt: skip
 
 
 def _heatmap(df: Any, metric: str, x: str, y: str, title: str | None) -> go.Figure:

@@ -20,20 +20,36 @@ import json
 from html import escape
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from sim.errors import InputError
+from sim.report.html import REPORT_NAME, write_report
+from sim.report.page import figures_html, page, section_html
+from sim.report.sections import ReportFigure
+from sim.report.sensitivity import (
+    OUTPUT_LABELS,
+    morris_bars_figure,
+    morris_figure,
+    ranked_bars,
+    sobol_figure,
+)
 from sim.report.style import arm_colors, base_layout
 
-REPORT_NAME = "report.html"
-_OUTPUT_LABELS = {
-    "abs_lift": "lift (extra patients per lead)",
-    "patients_per_1000_usd": "patients per $1,000",
-    "inc_net_benefit_usd": "net benefit vs control (USD)",
-}
+__all__ = [
+    "acceptability_figure",
+    "build_study_report",
+    "evppi_figure",
+    "morris_bars_figure",
+    "morris_figure",
+    "net_benefit_figure",
+    "scatter_figure",
+    "sobol_figure",
+    "study_figures",
+    "tornado_figure",
+    "tornado_table",
+]
 
 
 # ------------------------------------------------------------------------------ PSA figures
@@ -94,14 +110,7 @@ def evppi_figure(evppi: pd.DataFrame, k: int = 15) -> go.Figure:
     """EVPPI of the ``k`` most valuable parameters, with 95% bars, and the EVPI line."""
     t = evppi.sort_values("evppi", ascending=False).head(k).iloc[::-1]
     fig = go.Figure(
-        go.Bar(
-            x=t.evppi,
-            y=t.parameter,
-            orientation="h",
-            marker={"color": "#f58518"},
-            error_x={"type": "data", "array": 1.96 * t.evppi_se.fillna(0), "visible": True},
-            name="EVPPI",
-        )
+        ranked_bars(t.evppi, t.parameter, "#f58518", 1.96 * t.evppi_se.fillna(0), "EVPPI")
     )
     if len(evppi):
         fig.add_vline(
@@ -125,6 +134,7 @@ def tornado_table(draws: pd.DataFrame, output: pd.Series, k: int = 10, q: float 
 
     Uses the unit coordinates (``u:NAME`` columns), so "lowest decile" is of the prior.
 
+    >>> import numpy as np
     >>> d = pd.DataFrame({"u:a": np.linspace(0, 1, 101), "u:b": np.linspace(0, 1, 101)[::-1]})
     >>> t = tornado_table(d, pd.Series(np.linspace(0, 1, 101)), k=2)
     >>> t.parameter.tolist(), t.swing.round(2).tolist()
@@ -143,26 +153,17 @@ def tornado_figure(table: pd.DataFrame, centre: float, title: str, axis: str) ->
     """Bars from ``centre`` to the mean at each parameter's low and high decile."""
     t = table.iloc[::-1]
     fig = go.Figure()
-    fig.add_trace(
-        go.Bar(
-            y=t.parameter,
-            x=t.low - centre,
-            base=centre,
-            orientation="h",
-            name="lowest 10% of its prior",
-            marker={"color": "#4c78a8"},
+    for end, name, color in (("low", "lowest", "#4c78a8"), ("high", "highest", "#e45756")):
+        fig.add_trace(
+            go.Bar(
+                y=t.parameter,
+                x=t[end] - centre,
+                base=centre,
+                orientation="h",
+                name=f"{name} 10% of its prior",
+                marker={"color": color},
+            )
         )
-    )
-    fig.add_trace(
-        go.Bar(
-            y=t.parameter,
-            x=t.high - centre,
-            base=centre,
-            orientation="h",
-            name="highest 10% of its prior",
-            marker={"color": "#e45756"},
-        )
-    )
     fig.update_layout(barmode="overlay", margin={"l": 300})
     base_layout(fig, title, height=max(420, 30 * len(t) + 160))
     fig.update_layout(margin={"l": 300})
@@ -194,243 +195,96 @@ def scatter_figure(
     return fig
 
 
-# ---------------------------------------------------------------------- sensitivity figures
-def morris_figure(indices: pd.DataFrame, output: str, k: int = 12) -> go.Figure:
-    """Morris ``mu*`` against ``sigma`` for one output; the top ``k`` labelled, noise floor."""
-    t = indices[indices.output == output].sort_values("mu_star", ascending=False)
-    top = set(t.parameter.head(k))
-    fig = go.Figure(
-        go.Scatter(
-            x=t.mu_star,
-            y=t.sigma,
-            mode="markers+text",
-            showlegend=False,
-            text=[p if p in top else "" for p in t.parameter],
-            textposition="top center",
-            error_x={
-                "type": "data",
-                "array": (t.mu_star_ci_upper - t.mu_star).fillna(0),
-                "visible": True,
-                "thickness": 0.6,
-            },
-            marker={"color": np.where(t.above_noise, "#e45756", "#9d9d9d"), "size": 8},
-            hovertext=t.parameter,
-            hovertemplate="%{hovertext}: mu* %{x:.3g}, sigma %{y:.3g}<extra></extra>",
-        )
-    )
-    floor = float(t.noise_mu_star.max()) if len(t) else 0.0
-    if floor > 0:
-        fig.add_vline(x=floor, line={"dash": "dot", "color": "#888"}, annotation_text="noise floor")
-    base_layout(
-        fig, f"Morris screening of {_OUTPUT_LABELS.get(output, output)}: mu* vs sigma", height=520
-    )
-    fig.update_xaxes(title="mu* (mean absolute elementary effect)")
-    fig.update_yaxes(title="sigma (interactions, non-linearity)")
-    return fig
-
-
-def morris_bars_figure(indices: pd.DataFrame, output: str, k: int = 15) -> go.Figure:
-    """The ``k`` largest ``mu*`` with their bootstrap intervals (a tornado of the screen)."""
-    t = indices[indices.output == output].sort_values("mu_star", ascending=False).head(k)
-    t = t.iloc[::-1]
-    fig = go.Figure(
-        go.Bar(
-            x=t.mu_star,
-            y=t.parameter,
-            orientation="h",
-            marker={"color": "#4c78a8"},
-            error_x={
-                "type": "data",
-                "array": (t.mu_star_ci_upper - t.mu_star).fillna(0),
-                "visible": True,
-            },
-        )
-    )
-    base_layout(
-        fig,
-        f"Largest effects on {_OUTPUT_LABELS.get(output, output)} (Morris mu*)",
-        height=max(420, 28 * len(t) + 160),
-    )
-    fig.update_layout(margin={"l": 300})
-    return fig
-
-
-def sobol_figure(indices: pd.DataFrame, output: str, k: int = 15) -> go.Figure:
-    """First- and total-order Sobol' indices with their bootstrap intervals."""
-    t = indices[indices.output == output].sort_values("st", ascending=False).head(k).iloc[::-1]
-    fig = go.Figure()
-    for col, name, color in (
-        ("s1", "first order S1", "#4c78a8"),
-        ("st", "total order ST", "#f58518"),
-    ):
-        fig.add_trace(
-            go.Bar(
-                x=t[col],
-                y=t.parameter,
-                orientation="h",
-                name=name,
-                marker={"color": color},
-                error_x={
-                    "type": "data",
-                    "symmetric": False,
-                    "array": (t[f"{col}_ci_upper"] - t[col]).fillna(0),
-                    "arrayminus": (t[col] - t[f"{col}_ci_lower"]).fillna(0),
-                    "visible": True,
-                },
-            )
-        )
-    base_layout(
-        fig,
-        f"Sobol' indices of {_OUTPUT_LABELS.get(output, output)}",
-        height=max(420, 36 * len(t) + 160),
-    )
-    fig.update_layout(barmode="group", margin={"l": 300})
-    return fig
-
-
 # --------------------------------------------------------------------------------- the page
-def study_figures(run_dir: Path, manifest: dict) -> list:
-    """The figures of a study folder, as the run report's :class:`ReportFigure`s."""
-    from sim.report.html import ReportFigure
+#: The manifest's keys shown at the top of a study's page, in this order.
+FACT_KEYS = ("study", "scenario", "strategies", "strategy", "control", "priors_file", "draws",
+             "method", "n", "points", "replications", "seed", "design", "noise", "headline",
+             "top", "seconds", "git_commit")  # fmt: skip
 
+
+def study_figures(run_dir: Path, manifest: dict) -> list[ReportFigure]:
+    """The figures of a study folder, as the run report's :class:`ReportFigure`s."""
     kind = str(manifest.get("study", ""))
-    read = lambda name: pd.read_csv(run_dir / f"{name}.csv")  # noqa: E731
-    figs = []
     if kind == "uncertainty":
-        control = manifest["control"]
-        strategy = next(s for s in manifest["strategies"] if s != control)
-        draws, curve, evppi = read("draws"), read("acceptability"), read("evppi")
-        lift = (draws[f"patients[{strategy}]"] - draws[f"patients[{control}]"]).rename("lift")
-        inb = draws[f"net_benefit[{strategy}]"] - draws[f"net_benefit[{control}]"]
-        tor = tornado_table(draws, lift)
-        figs += [
-            ReportFigure(
-                "ceac",
-                "Acceptability curve",
-                "Probability each strategy has the "
-                "highest net benefit, by the value of a patient (95% MC bars).",
-                acceptability_figure(curve, control),
-            ),
-            ReportFigure(
-                "inb",
-                "Net benefit across the priors",
-                "Each bar counts draws from the priors; right of the dashed line nurturing pays.",
-                net_benefit_figure(draws, strategy, control),
-            ),
-            ReportFigure(
-                "evppi",
-                "Value of information",
-                "EVPPI per parameter with 95% bootstrap bars; the dashed line is EVPI.",
-                evppi_figure(evppi),
-            ),
-            ReportFigure(
-                "tornado",
-                "Tornado: what moves the lift",
-                "Mean extra patients per "
-                "run over the draws in each parameter's lowest and highest 10%.",
-                tornado_figure(
-                    tor,
-                    float(lift.mean()),
-                    f"Extra patients of {strategy} per run",
-                    "extra patients per run",
-                ),
-            ),
-            ReportFigure(
-                "scatter",
-                "Lift against the top parameters",
-                "Each point a draw.",
-                scatter_figure(
-                    draws, lift, tor.parameter.head(3).tolist(), "extra patients per run"
-                ),
-            ),
-        ]
-        figs.append(
-            ReportFigure(
-                "tornado-nb",
-                "Tornado: what moves the net benefit",
-                "Mean incremental net benefit over the draws in each "
-                "parameter's lowest and highest 10%.",
-                tornado_figure(
-                    tornado_table(draws, inb),
-                    float(inb.mean()),
-                    "Net benefit vs control",
-                    "USD per run",
-                ),
-            )
-        )
-    elif kind.startswith("sensitivity"):
-        idx = read("indices")
-        for o in dict.fromkeys(idx.output):
-            label = _OUTPUT_LABELS.get(o, o)
-            if kind.endswith("morris"):
-                figs.append(
-                    ReportFigure(
-                        f"morris-{o}",
-                        f"Morris: {label}",
-                        "Red: mu* interval above the replication-noise floor.",
-                        morris_figure(idx, o),
-                    )
-                )
-                figs.append(
-                    ReportFigure(
-                        f"tornado-{o}",
-                        f"Largest effects: {label}",
-                        "mu* with its 95% bootstrap interval.",
-                        morris_bars_figure(idx, o),
-                    )
-                )
-            else:
-                figs.append(
-                    ReportFigure(
-                        f"sobol-{o}",
-                        f"Sobol': {label}",
-                        "First- and total-order indices, 95% bootstrap "
-                        "intervals, replication noise removed.",
-                        sobol_figure(idx, o),
-                    )
-                )
+        return _psa_figures(run_dir, manifest)
+    if kind.startswith("sensitivity"):
+        return _sensitivity_figures(pd.read_csv(run_dir / "indices.csv"), kind.endswith("morris"))
+    return []
+
+
+def _psa_figures(run_dir: Path, manifest: dict) -> list[ReportFigure]:
+    control = manifest["control"]
+    strategy = next(s for s in manifest["strategies"] if s != control)
+    draws, curve, evppi = (pd.read_csv(run_dir / f"{name}.csv")
+                           for name in ("draws", "acceptability", "evppi"))  # fmt: skip
+    lift = (draws[f"patients[{strategy}]"] - draws[f"patients[{control}]"]).rename("lift")
+    inb = draws[f"net_benefit[{strategy}]"] - draws[f"net_benefit[{control}]"]
+    tor = tornado_table(draws, lift)
+    return [
+        ReportFigure("ceac", "Acceptability curve",
+                     "Probability each strategy has the highest net benefit, by the value of a "
+                     "patient (95% MC bars).", acceptability_figure(curve, control)),
+        ReportFigure("inb", "Net benefit across the priors",
+                     "Each bar counts draws from the priors; right of the dashed line nurturing "
+                     "pays.", net_benefit_figure(draws, strategy, control)),
+        ReportFigure("evppi", "Value of information",
+                     "EVPPI per parameter with 95% bootstrap bars; the dashed line is EVPI.",
+                     evppi_figure(evppi)),
+        ReportFigure("tornado", "Tornado: what moves the lift",
+                     "Mean extra patients per run over the draws in each parameter's lowest and "
+                     "highest 10%.",
+                     tornado_figure(tor, float(lift.mean()), f"Extra patients of {strategy} per "
+                                    "run", "extra patients per run")),
+        ReportFigure("scatter", "Lift against the top parameters", "Each point a draw.",
+                     scatter_figure(draws, lift, tor.parameter.head(3).tolist(),
+                                    "extra patients per run")),
+        ReportFigure("tornado-nb", "Tornado: what moves the net benefit",
+                     "Mean incremental net benefit over the draws in each parameter's lowest "
+                     "and highest 10%.",
+                     tornado_figure(tornado_table(draws, inb), float(inb.mean()),
+                                    "Net benefit vs control", "USD per run")),
+    ]  # fmt: skip
+
+
+def _sensitivity_figures(idx: pd.DataFrame, morris: bool) -> list[ReportFigure]:
+    figs = []
+    for o in dict.fromkeys(idx.output):
+        label = OUTPUT_LABELS.get(o, o)
+        if morris:
+            figs += [
+                ReportFigure(f"morris-{o}", f"Morris: {label}",
+                             "Red: mu* interval above the replication-noise floor.",
+                             morris_figure(idx, o)),
+                ReportFigure(f"tornado-{o}", f"Largest effects: {label}",
+                             "mu* with its 95% bootstrap interval.", morris_bars_figure(idx, o)),
+            ]  # fmt: skip
+        else:
+            figs.append(ReportFigure(
+                f"sobol-{o}", f"Sobol': {label}", "First- and total-order indices, 95% "
+                "bootstrap intervals, replication noise removed.", sobol_figure(idx, o),
+            ))  # fmt: skip
     return figs
 
 
 def build_study_report(run_dir: str | Path) -> Path:
     """Write ``report.html`` into a study folder and return its path."""
-    from sim.report.html import _atomic_write, _figures_html, _page, _section
-
     run_dir = Path(run_dir)
     try:
         manifest = json.loads((run_dir / "manifest.json").read_text())
     except (OSError, ValueError) as exc:
         raise InputError(str(run_dir), f"not a study folder ({exc})") from None
     figs = study_figures(run_dir, manifest)
-    facts = "".join(
-        f"<dt>{escape(str(k))}</dt><dd>{escape(json.dumps(manifest[k]) if isinstance(manifest[k], (dict, list)) else str(manifest[k]))}</dd>"  # noqa: E501
-        for k in (
-            "study",
-            "scenario",
-            "strategies",
-            "strategy",
-            "control",
-            "priors_file",
-            "draws",
-            "method",
-            "n",
-            "points",
-            "replications",
-            "seed",
-            "design",
-            "noise",
-            "headline",
-            "top",
-            "seconds",
-            "git_commit",
-        )
-        if k in manifest
-    )
-    body = _section(
+    facts = "".join(f"<dt>{escape(str(k))}</dt><dd>{escape(_fact(manifest[k]))}</dd>"
+                    for k in FACT_KEYS if k in manifest)  # fmt: skip
+    body = section_html(
         f"{manifest.get('study', 'study')} — {manifest.get('scenario', '')}",
         f'<dl class="facts">{facts}</dl>',
     )
-    body += _section("Figures", _figures_html(figs))
+    body += section_html("Figures", figures_html(figs))
     target = run_dir / REPORT_NAME
-    _atomic_write(target, _page(f"{manifest.get('study')} — Nurture Lab", body, len(figs)))
+    write_report(target, page(f"{manifest.get('study')} — Nurture Lab", body, len(figs)))
     return target
+
+
+def _fact(value: object) -> str:
+    return json.dumps(value) if isinstance(value, (dict, list)) else str(value)

@@ -127,3 +127,13 @@ def write_outputs(
     run.store.write_manifest(full, outputs)
     run.store.close()  # release the run folder's lock: the study is complete
     return outputs
+
+
+def finish(run: StudyRun, result: Any, manifest: Mapping[str, Any]) -> None:
+    """Write a study's tables and manifest (:func:`write_outputs`); note the folder on it.
+
+    ``result`` has ``tables()``, ``run_dir`` and ``meta`` (the studies' result classes).
+    """
+    write_outputs(run, result.tables(), manifest)
+    result.run_dir = run.dir
+    result.meta["reused"] = run.reused

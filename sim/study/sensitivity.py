@@ -57,7 +57,7 @@ from sim.config import Scenario, Strategy
 from sim.config.space import ParameterSpace
 from sim.errors import InputError
 from sim.study.coordinates import coordinate_names, resolved_configs
-from sim.study.folder import StudyRun, run_points, write_outputs
+from sim.study.folder import StudyRun, finish, run_points
 from sim.study.worlds import points_from_space
 
 METHODS = ("morris", "sobol")
@@ -67,6 +67,11 @@ OUTPUTS = ("abs_lift", "patients_per_1000_usd", "inc_net_benefit_usd")
 TAIL = 1e-3
 #: Most world evaluations one study may ask for (points x replications).
 MAX_POINTS = 200_000
+#: How the study treats replication noise, for its manifest.
+NOISE = (
+    "replications averaged per point on independent seeds; noise share reported and removed "
+    "(Sobol') or shown as a floor (Morris)"
+)
 
 
 @dataclass
@@ -226,30 +231,11 @@ def run_sensitivity(
         strategy: the strategy studied (default: the first that is not the control).
         replications: per design point (>= 2 measures the noise; see the module notes).
     """
-    if method not in METHODS:
-        raise InputError("--method", f"{method!r} is not allowed: use morris or sobol")
-    names = list(strategies)
-    if control not in names:
-        raise InputError("--control", f"{control!r} is not a strategy: {', '.join(names)}")
-    others = [s for s in names if s != control]
-    if not others:
-        raise InputError("strategies", "give a strategy to study besides the control")
-    strategy = strategy or others[0]
-    if strategy not in others:
-        raise InputError("--strategy", f"{strategy!r} is not allowed: use one of {others}")
-    bad = [o for o in outputs if o not in OUTPUTS]
-    if bad:
-        raise InputError("outputs", f"{bad[0]!r} is not allowed: use {', '.join(OUTPUTS)}")
-    if not space.varying:
-        raise InputError(space.where, "no parameter varies: nothing to be sensitive to")
+    strategy = _check(method, list(strategies), control, strategy, outputs, space)
     design, unit = make_design(space, method, n, seed, num_levels)
     n = design.trajectories if method == "morris" else design.n_base
     coords = coordinate_names(space)
-    if len(unit) * replications > MAX_POINTS:
-        raise InputError(
-            "--n",
-            f"{n} gives {len(unit) * replications:,} worlds per strategy; at most {MAX_POINTS:,}",
-        )
+    _check_size(n, len(unit), replications)
     assignments = space.points(unit)
     run_strategies = {control: strategies[control], strategy: strategies[strategy]}
     points = points_from_space(space, assignments, scenario, run_strategies)
@@ -265,37 +251,14 @@ def run_sensitivity(
         "seed": seed,
     }
     study = name or f"sensitivity-{method}-{scenario.name}"
-    evals = run_points(
-        run,
-        study,
-        resolved,
-        points,
-        control,
-        replications=replications,
-        seed=seed,
-        seeds="independent",
-    )
+    evals = run_points(run, study, resolved, points, control, replications=replications,
+                       seed=seed, seeds="independent")  # fmt: skip
     out = study_outputs(evals, strategy, control)
     indices = design_indices(design, method, out, outputs, n_resamples, seed)
-    unit_df = pd.DataFrame(unit, columns=[f"u:{c}" for c in coords])
-    unit_df.insert(0, "point", np.arange(len(unit), dtype=float))
-    outputs_table = out.merge(unit_df, on="point", how="left")
-    outputs_table[["point", "replication"]] = outputs_table[["point", "replication"]].astype(int)
-    result = SensitivityResult(
-        method,
-        strategy,
-        control,
-        indices,
-        outputs_table,
-        evals,
-        meta={
-            "n": n,
-            "replications": replications,
-            "seed": seed,
-            "points": len(unit),
-            "study": study,
-        },
-    )
+    meta = {"n": n, "replications": replications, "seed": seed, "points": len(unit),
+            "study": study}  # fmt: skip
+    table = _outputs_table(out, unit, coords)
+    result = SensitivityResult(method, strategy, control, indices, table, evals, meta=meta)
     if run.store is not None:
         manifest = {
             "study": f"sensitivity-{method}",
@@ -308,12 +271,46 @@ def run_sensitivity(
             "points": len(unit),
             "replications": replications,
             "seed": seed,
-            "noise": "replications averaged per point on independent seeds; noise share "
-            "reported and removed (Sobol') or shown as a floor (Morris)",
+            "noise": NOISE,
             "top": {o: result.top(o) for o in outputs},
             "resolved": resolved,
         }
-        write_outputs(run, result.tables(), manifest)
-        result.run_dir = run.dir
-        result.meta["reused"] = run.reused
+        finish(run, result, manifest)
     return result
+
+
+def _outputs_table(out: pd.DataFrame, unit: np.ndarray, coords: list[str]) -> pd.DataFrame:
+    """The outputs per (point, replication) beside the point's unit coordinates."""
+    unit_df = pd.DataFrame(unit, columns=[f"u:{c}" for c in coords])
+    unit_df.insert(0, "point", np.arange(len(unit), dtype=float))
+    table = out.merge(unit_df, on="point", how="left")
+    table[["point", "replication"]] = table[["point", "replication"]].astype(int)
+    return table
+
+
+def _check_size(n: int, points: int, replications: int) -> None:
+    if points * replications > MAX_POINTS:
+        raise InputError(
+            "--n",
+            f"{n} gives {points * replications:,} worlds per strategy; at most {MAX_POINTS:,}",
+        )
+
+
+def _check(method, names, control, strategy, outputs, space) -> str:
+    """Reject what the study cannot run; the strategy studied."""
+    if method not in METHODS:
+        raise InputError("--method", f"{method!r} is not allowed: use morris or sobol")
+    if control not in names:
+        raise InputError("--control", f"{control!r} is not a strategy: {', '.join(names)}")
+    others = [s for s in names if s != control]
+    if not others:
+        raise InputError("strategies", "give a strategy to study besides the control")
+    strategy = strategy or others[0]
+    if strategy not in others:
+        raise InputError("--strategy", f"{strategy!r} is not allowed: use one of {others}")
+    bad = [o for o in outputs if o not in OUTPUTS]
+    if bad:
+        raise InputError("outputs", f"{bad[0]!r} is not allowed: use {', '.join(OUTPUTS)}")
+    if not space.varying:
+        raise InputError(space.where, "no parameter varies: nothing to be sensitive to")
+    return strategy

@@ -55,11 +55,17 @@ from sim.config import Scenario, Strategy
 from sim.config.space import ParameterSpace
 from sim.errors import InputError
 from sim.study.coordinates import coordinate_names, resolved_configs
-from sim.study.folder import StudyRun, run_points, write_outputs
+from sim.study.folder import StudyRun, finish, run_points
 from sim.study.worlds import points_from_space
 
 #: Most draws one study may ask for.
 MAX_DRAWS = 65536
+#: How the study's worlds are drawn and seeded, for its manifest.
+DESIGN = (
+    "scrambled Sobol' draws (scipy.stats.qmc, seeded); strategies paired on common random "
+    "numbers within each draw; draws on independent seeds"
+)
+REPLICATION_SEEDS = "draw i, replication r: SeedSequence(point_seed(seed, i), spawn_key=(r,))"
 
 
 @dataclass
@@ -159,26 +165,8 @@ def run_uncertainty(
         results: a results root to write ``<name>/<run-id>/`` under (None: write nothing).
         name: the study's folder name (default ``uncertainty-<scenario name>``).
     """
-    from sim.study.methods.value import (
-        acceptability_curve,
-        acceptability_frontier,
-        break_even_table,
-        evpi,
-        evppi,
-        prob_best,
-        summarize,
-    )
-    from sim.study.methods.value.psa import PSADraws
-
     names = list(strategies)
-    if control not in names:
-        raise InputError("--control", f"{control!r} is not a strategy: {', '.join(names)}")
-    if len(names) < 2:
-        raise InputError("strategies", "a PSA compares at least two strategies")
-    if not 2 <= draws <= MAX_DRAWS:
-        raise InputError("--draws", f"{draws} is not allowed: between 2 and {MAX_DRAWS}")
-    if not space.varying:
-        raise InputError(space.where, "no parameter varies: nothing to be uncertain about")
+    _check(names, control, draws, space)
     unit = space.sobol(draws, seed)
     assignments = space.points(unit)
     points = points_from_space(space, assignments, scenario, strategies)
@@ -204,6 +192,47 @@ def run_uncertainty(
         seeds="independent",
     )
 
+    settings = {"draws": draws, "replications": replications, "seed": seed, "study": study}
+    result = _psa_result(
+        space, (assignments, unit, points), evals, names, control, values, alpha,
+        evppi_bootstrap, settings,
+    )  # fmt: skip
+    if run.store is not None:
+        manifest = {
+            "study": "uncertainty",
+            "scenario": scenario.name,
+            "strategies": names,
+            "control": control,
+            "priors_file": space.where,
+            "draws": draws,
+            "replications": replications,
+            "seed": seed,
+            "design": DESIGN,
+            "replication_seeds": REPLICATION_SEEDS,
+            "headline": result.headline(),
+            "resolved": resolved,
+        }
+        finish(run, result, manifest)
+    return result
+
+
+def _psa_result(
+    space, design, evals, names, control, values, alpha, evppi_bootstrap, settings
+) -> UncertaintyResult:
+    """The PSA tables from the evaluations of the design's points (``settings``: the meta)."""
+    from sim.study.methods.value import (
+        acceptability_curve,
+        acceptability_frontier,
+        break_even_table,
+        evpi,
+        evppi,
+        prob_best,
+        summarize,
+    )
+    from sim.study.methods.value.psa import PSADraws
+
+    assignments, unit, points = design
+    draws, replications, seed = settings["draws"], settings["replications"], settings["seed"]
     coords = coordinate_names(space)
     unit_df = pd.DataFrame(unit, columns=[f"u:{c}" for c in coords])
     means = evals.groupby(["point", "strategy"], sort=False)[
@@ -245,29 +274,20 @@ def run_uncertainty(
         .sort_values("evppi", ascending=False, kind="stable")
         .reset_index(drop=True),
         noise=_noise(evals, names, control, replications, seed),
-        meta={"draws": draws, "replications": replications, "seed": seed, "study": study},
+        meta=dict(settings),
     )
-    if run.store is not None:
-        manifest = {
-            "study": "uncertainty",
-            "scenario": scenario.name,
-            "strategies": names,
-            "control": control,
-            "priors_file": space.where,
-            "draws": draws,
-            "replications": replications,
-            "seed": seed,
-            "design": "scrambled Sobol' draws (scipy.stats.qmc, seeded); strategies paired on "
-            "common random numbers within each draw; draws on independent seeds",
-            "replication_seeds": "draw i, replication r: SeedSequence(point_seed(seed, i), "
-            "spawn_key=(r,))",
-            "headline": result.headline(),
-            "resolved": resolved,
-        }
-        write_outputs(run, result.tables(), manifest)
-        result.run_dir = run.dir
-        result.meta["reused"] = run.reused
     return result
+
+
+def _check(names: list[str], control: str, draws: int, space: ParameterSpace) -> None:
+    if control not in names:
+        raise InputError("--control", f"{control!r} is not a strategy: {', '.join(names)}")
+    if len(names) < 2:
+        raise InputError("strategies", "a PSA compares at least two strategies")
+    if not 2 <= draws <= MAX_DRAWS:
+        raise InputError("--draws", f"{draws} is not allowed: between 2 and {MAX_DRAWS}")
+    if not space.varying:
+        raise InputError(space.where, "no parameter varies: nothing to be uncertain about")
 
 
 def _draws_table(space, assignments, unit_df, names, patients, cost, value) -> pd.DataFrame:

@@ -12,11 +12,12 @@ import json
 
 import numpy as np
 import pytest
+from dom_inspect import check_page, inspect_dom
+from png_decode import image_stats, read_png
 
-from sim.report.browser import check_page, dump_dom, inspect_dom, save_png, screenshot
+from sim.report.browser import dump_dom, save_png, screenshot
 from sim.report.funnel import funnel_figure
 from sim.report.html import build_report, report_figures
-from sim.report.png import image_stats, read_png
 from sim.report.run_folder import load_run
 from sim.report.style import arm_colors
 

@@ -17,12 +17,13 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from dom_inspect import inspect_dom, plot_traces
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
 from plotly.offline import get_plotlyjs
 from traitlets import default
 
-from sim.report.browser import dump_dom, find_chromium, inspect_dom, plot_traces
+from sim.report.browser import dump_dom, find_chromium
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 PLOTLY = "application/vnd.plotly.v1+json"

@@ -107,8 +107,13 @@ def test_sweep_and_per_lead_runs_get_their_figures(sweep_run_folder, fresh_run_f
 
 
 def test_minimal_run_folder_still_reports(copy_of):
-    for name in ("replications.csv", "curves.json", "expectations.json", "sales_desk.json",
-                 "summary_by_source.csv"):
+    for name in (
+        "replications.csv",
+        "curves.json",
+        "expectations.json",
+        "sales_desk.json",
+        "summary_by_source.csv",
+    ):
         (copy_of / name).unlink()
     s = pd.read_csv(copy_of / "summary.csv")[["arm", "n", "conversions", "conversion_rate"]]
     s.to_csv(copy_of / "summary.csv", index=False)

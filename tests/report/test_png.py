@@ -7,8 +7,7 @@ import zlib
 
 import numpy as np
 import pytest
-
-from sim.report.png import SIGNATURE, _chunk, image_stats, read_png
+from png_decode import SIGNATURE, _chunk, image_stats, read_png
 
 
 def _paeth(a: int, b: int, c: int) -> int:
