@@ -61,7 +61,6 @@ EXEMPT: frozenset[tuple[str, str]] = frozenset(
         ("module", "sim/cli/compare.py"),
         ("module", "sim/experiment/looks.py"),
         ("module", "sim/study/calibrate/direct.py"),
-        ("module", "sim/study/optimize/runner.py"),
     }
 )
 

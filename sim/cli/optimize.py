@@ -121,9 +121,11 @@ def run(args: argparse.Namespace) -> int:
         out = optimize(scenario, base, space, settings, results=args.results,
                        resume=args.resume, compare=compare, runner=runner,
                        progress=progress)  # fmt: skip
+    from sim.cli.study_options import add_report_hash
     from sim.report.optimize import build_optimize_report
 
     report = build_optimize_report(out.run_dir)
+    add_report_hash(out.run_dir, report)
     if args.json:
         print_json({**out.summary, "run_dir": str(out.run_dir), "report": str(report)})
         return 0

@@ -127,16 +127,14 @@ def test_resume_continues_the_study_to_the_same_history(serial_run, tmp_path):
     ).read_bytes()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known miss: with the world as merged, half the free winner's weekly volume leaves "
-    "no candidate of 16 feasible with confidence; the test needs a limit or budget that "
-    "the search can meet",
-)
 def test_a_binding_constraint_is_honoured_on_fresh_seeds(serial_run, tmp_path):
     # Tighten the weekly volume to half of what the unconstrained winner sends: the limit
     # binds, and the winner must respect it on seeds it never saw (checked here on a fourth,
-    # independent stream: its 95% interval must reach below the limit).
+    # independent stream: its 95% interval must reach below the limit). Theory: a winner
+    # whose true weekly volume is within the limit has its two-sided 95% t-interval's lower
+    # end above the limit with probability at most 2.5%. When no searched candidate is
+    # feasible with confidence, the base strategy (no email) may win the final pick: that is
+    # a correct answer under the limit, and it is what a run on these small worlds gives.
     free = float(serial_run.fresh.iloc[0]["emails_per_lead_per_week_mean"])
     limit = round(free / 2, 3)
     text = SPACE.read_text().replace(

@@ -11,16 +11,13 @@ base, space, seed, search replications and batch - but not the budget, so a larg
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
-from scipy import stats
 
 from sim.config import Scenario, Strategy
 from sim.errors import InputError
@@ -38,6 +35,7 @@ from sim.study.optimize.search import (
     run_search,
 )
 from sim.study.optimize.space import SearchSpace
+from sim.study.optimize.tables import comparison_table, finalists_table, fresh_table, honoured
 
 STUDY_FILE = "study.sqlite3"
 #: What the Pareto front trades off (means over the search replications).
@@ -164,7 +162,7 @@ def optimize(
         base.name, base_table, space.objective, space.constraints, level=settings.level
     )
     finalist_rows = _finalists(hist, settings.finalists, space.objective.direction)
-    if finalist_rows.empty:
+    if finalist_rows.empty and base_ev.status == "infeasible":
         raise InputError(
             f"{space.where}: constraint",
             f"no candidate of {len(hist)} met every constraint with confidence "
@@ -215,11 +213,11 @@ def optimize(
             [table] = evaluate_strategies(scenario, [systems[i]], fresh_reps, fresh_seed, runner)
         ev = evaluate(names[i], table, space.objective, space.constraints, level=settings.level)
         checked[i] = (ev, table)
-        if _honoured(ev):
+        if honoured(ev):
             winner_idx = i
             break
         excluded.append(i)
-    fin = _finalists_table(systems, names, sources, finalist_rows, sampler, selection, checked,
+    fin = finalists_table(systems, names, sources, finalist_rows, sampler, selection, checked,
                            space, settings)  # fmt: skip
     pareto = pareto_front(hist[hist["state"] == "complete"], PARETO, feasible="status")
     if winner_idx is None:
@@ -238,8 +236,8 @@ def optimize(
     winner = winner.model_copy(update={"name": label, "description": desc})
     fresh_names = [label, *[s.name for s in others]]
     fresh_tables = [table, *other_tables]
-    fresh = _fresh_table(fresh_names, fresh_tables, space, settings.level)
-    comparison = _comparison(fresh_names, fresh_tables, settings.level)
+    fresh = fresh_table(fresh_names, fresh_tables, space, settings.level)
+    comparison = comparison_table(fresh_names, fresh_tables, settings.level)
     message = (
         f"{label} ({names[winner_idx]}): {space.objective.metric} "
         f"{ev.value.mean:,.4g} (95% CI {ev.value.ci_lower:,.4g} to {ev.value.ci_upper:,.4g}) on "
@@ -287,83 +285,6 @@ def _closest(hist: pd.DataFrame, space: SearchSpace) -> str:
         if col in hist and hist[col].notna().any():
             parts.append(f"{c.label}: best margin {hist[col].max():.3g}")
     return "; ".join(parts) or "no candidate could be evaluated"
-
-
-def _honoured(ev: Any) -> bool:
-    """The fresh-seed check: no limit broken with confidence, every mean within its limit."""
-    return ev.status != "infeasible" and all(c.margin >= 0 for c in ev.constraints)
-
-
-def _finalists_table(systems, names, sources, rows, sampler, selection, checked, space, s):
-    out = []
-    stage1 = {f"trial-{int(r.trial)}": r for r in rows.itertuples()}
-    for i, name in enumerate(names):
-        table = sampler.tables[i]
-        n = int(selection.n[i]) if selection is not None else 0
-        obs = table.iloc[:n] if n else table.iloc[:0]
-        row: dict[str, Any] = {"system": name, "source": sources[i]}
-        r1 = stage1.get(name)
-        row["search_objective_mean"] = float(r1.objective_mean) if r1 is not None else math.nan
-        row["n"] = n
-        x = obs[space.objective.metric].to_numpy(dtype=float) if n else np.array([])
-        row |= _interval(x, s.level)
-        row["eliminated_at"] = int(selection.eliminated_at[i]) if selection is not None else -1
-        for c in space.constraints:
-            v = obs[c.metric].to_numpy(dtype=float) if n else np.array([])
-            iv = _interval(v, s.level)
-            row[f"{c.metric}_mean"] = iv["mean"]
-            row[f"{c.metric}_margin"] = float(c.margin(iv["mean"])) if n else math.nan
-        if i in checked:
-            ev = checked[i][0]
-            row["fresh_objective_mean"] = ev.value.mean
-            row["fresh_status"] = ev.status
-        else:
-            row["fresh_objective_mean"], row["fresh_status"] = math.nan, ""
-        row["selected"] = (
-            selection is not None and i == selection.best and _honoured(checked[i][0])
-            if i in checked
-            else False
-        )
-        out.append(row)
-    return pd.DataFrame(out)
-
-
-def _interval(x: np.ndarray, level: float) -> dict[str, float]:
-    n = len(x)
-    if n == 0:
-        return {"mean": math.nan, "ci_lower": math.nan, "ci_upper": math.nan}
-    mean = float(x.mean())
-    if n < 2:
-        return {"mean": mean, "ci_lower": math.nan, "ci_upper": math.nan}
-    half = float(stats.t.ppf(0.5 + level / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
-    return {"mean": mean, "ci_lower": mean - half, "ci_upper": mean + half}
-
-
-def _fresh_table(names, tables, space, level) -> pd.DataFrame:
-    rows = []
-    for name, t in zip(names, tables, strict=True):
-        ev = evaluate(name, t, space.objective, space.constraints, level=level)
-        row = ev.to_row()
-        row["candidate"] = name
-        rows.append(row)
-    df = pd.DataFrame(rows).rename(columns={"candidate": "strategy"})
-    return df
-
-
-def _comparison(names, tables, level) -> pd.DataFrame:
-    """The winner minus each other strategy, paired replication by replication (CRN)."""
-    rows = []
-    w = tables[0]
-    for name, t in zip(names[1:], tables[1:], strict=True):
-        for m in ("net_benefit_usd", "patients_per_1000_usd", "patients", "cost_total_usd",
-                  "unsubscribes"):  # fmt: skip
-            d = (w[m] - t[m]).to_numpy(dtype=float)
-            d = d[np.isfinite(d)]
-            iv = _interval(d, level)
-            rows.append({"winner": names[0], "versus": name, "metric": m,
-                         "difference": iv["mean"], "ci_lower": iv["ci_lower"],
-                         "ci_upper": iv["ci_upper"], "n": len(d)})  # fmt: skip
-    return pd.DataFrame(rows)
 
 
 def write_run(out, store, scenario, base, space, settings, runner, started) -> None:
