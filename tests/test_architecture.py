@@ -50,7 +50,6 @@ EXEMPT: frozenset[tuple[str, str]] = frozenset(
         ("function", "sim/analysis/value.py:value_summary"),
         ("function", "sim/cli/compare.py:add_parser"),
         ("function", "sim/cli/compare.py:run"),
-        ("function", "sim/experiment/executors.py:run_dask"),
         ("function", "sim/study/optimize/runner.py:optimize"),
         ("module", "sim/analysis/power.py"),
         ("module", "sim/analysis/sequential.py"),
