@@ -34,13 +34,11 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from sim.analysis.columns import ALLOWED_BINARY
+from sim.analysis.columns import ALLOWED_BINARY, parse_binary_text
 from sim.analysis.sufficient import ArmStats, group_arm_stats, pool
 from sim.errors import InputError
 from sim.files import not_regular, open_regular
 
-_TRUE = ("1", "true", "yes")
-_FALSE = ("0", "false", "no")
 ROW_CONVENTION = "rows counted as in a spreadsheet, header = row 1"
 #: Cells (rows x columns) per chunk: 200,000 rows of three columns.
 MAX_CELLS_PER_CHUNK = 600_000
@@ -317,9 +315,7 @@ def _arms(chunk: pd.DataFrame, col: str, where: str, first_row: int) -> pd.Serie
 
 
 def _converted(chunk: pd.DataFrame, col: str, where: str, first_row: int) -> np.ndarray:
-    text = chunk[col].fillna("").str.strip().str.lower()
-    is_true = text.isin(_TRUE).to_numpy()
-    bad = ~(is_true | text.isin(_FALSE).to_numpy())
+    is_true, bad = parse_binary_text(chunk[col])
     if bad.any():
         _bad(where, first_row, bad, col, chunk[col], ALLOWED_BINARY + " (any case)")
     return is_true
