@@ -54,7 +54,6 @@ EXEMPT: frozenset[tuple[str, str]] = frozenset(
         ("function", "sim/cli/compare.py:add_parser"),
         ("function", "sim/cli/compare.py:run"),
         ("function", "sim/experiment/executors.py:run_dask"),
-        ("function", "sim/study/optimize/runner.py:optimize"),
         ("module", "sim/analysis/comparison.py"),
         ("module", "sim/analysis/paired.py"),
         ("module", "sim/analysis/power.py"),
