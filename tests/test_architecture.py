@@ -48,7 +48,6 @@ EXEMPT: frozenset[tuple[str, str]] = frozenset(
         ("function", "sim/analysis/sequential.py:monitor"),
         ("function", "sim/cli/compare.py:add_parser"),
         ("function", "sim/cli/compare.py:run"),
-        ("function", "sim/study/optimize/runner.py:optimize"),
         ("module", "sim/analysis/power.py"),
         ("module", "sim/analysis/sequential.py"),
         ("module", "sim/cli/compare.py"),
