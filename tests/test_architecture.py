@@ -45,18 +45,9 @@ ALLOWED: dict[str, frozenset[str]] = {
 #: (rule, where) pairs tolerated for now; remove an entry when it is fixed.
 EXEMPT: frozenset[tuple[str, str]] = frozenset(
     {
-        ("function", "sim/analysis/comparison.py:_markdown"),
-        ("function", "sim/analysis/comparison.py:compare_arms"),
-        ("function", "sim/analysis/csv_input.py:read_outcome_csv"),
-        ("function", "sim/analysis/paired.py:paired_compare_arms"),
         ("function", "sim/analysis/sequential.py:monitor"),
-        ("function", "sim/analysis/value.py:value_summary"),
         ("function", "sim/cli/compare.py:add_parser"),
         ("function", "sim/cli/compare.py:run"),
-        ("function", "sim/experiment/executors.py:run_dask"),
-        ("function", "sim/study/optimize/runner.py:optimize"),
-        ("module", "sim/analysis/comparison.py"),
-        ("module", "sim/analysis/paired.py"),
         ("module", "sim/analysis/power.py"),
         ("module", "sim/analysis/sequential.py"),
         ("module", "sim/cli/compare.py"),

@@ -1,7 +1,10 @@
 """A/B analysis of outcome tables: conversion lift and cost per conversion with intervals.
 
-Pure statistics on per-arm sufficient statistics (numpy, scipy, statsmodels, pandas); works
-on simulated and real data alike and never imports the simulation.
+Pure statistics on sufficient statistics (numpy, scipy, statsmodels, pandas); works on
+simulated and real data alike and never imports the simulation. One comparison pipeline,
+:func:`compare_arms`, takes ``{arm: ArmStats}`` (independent arms, the split design) or
+``{arm: PairedStats}`` (arms paired unit by unit, the paired design); :func:`compare` is its
+front for a per-lead DataFrame and refuses a paired table unless ``design`` is given.
 
 Example:
     >>> import pandas as pd
@@ -15,15 +18,22 @@ Example:
 """
 
 from sim.analysis.bootstrap import bootstrap_cpc
-from sim.analysis.comparison import (
+from sim.analysis.columns import (
     ARM_COLUMNS,
     EXTRA_COLUMNS,
     GUARDRAIL_COLUMNS,
     VOCABULARY,
+    ci_columns,
+    require_columns,
+)
+from sim.analysis.comparison import (
     Comparison,
     arm_stats,
     compare,
     compare_arms,
+    paired_compare,
+    paired_compare_arms,
+    paired_stats,
 )
 from sim.analysis.cost import (
     CPC_METHODS,
@@ -37,15 +47,7 @@ from sim.analysis.incidence import cumulative_incidence
 from sim.analysis.interval import Interval, Test
 from sim.analysis.markdown import markdown_table
 from sim.analysis.multiple import ADJUST_METHODS, adjust_p_values
-from sim.analysis.paired import (
-    PAIRED_DIFF_METHODS,
-    PairedStats,
-    paired_compare,
-    paired_compare_arms,
-    paired_diff_interval,
-    paired_ratio_interval,
-    paired_stats,
-)
+from sim.analysis.paired import PAIRED_DIFF_METHODS, paired_diff_interval, paired_ratio_interval
 from sim.analysis.power import (
     Plan,
     minimum_detectable_effect,
@@ -58,7 +60,7 @@ from sim.analysis.proportions import RATE_METHODS, rate_interval
 from sim.analysis.replications import summarize_replications
 from sim.analysis.sequential import Look, group_sequential_bounds, monitor
 from sim.analysis.srm import SampleRatioCheck, SampleRatioMismatchWarning, sample_ratio_check
-from sim.analysis.sufficient import ArmStats, group_arm_stats, pool
+from sim.analysis.sufficient import ArmStats, PairedStats, design_of, group_arm_stats, pool
 from sim.analysis.two_proportions import (
     DIFF_METHODS,
     RATIO_METHODS,
@@ -93,12 +95,14 @@ __all__ = [
     "adjust_p_values",
     "arm_stats",
     "bootstrap_cpc",
+    "ci_columns",
     "compare",
     "compare_arms",
     "cost_per_conversion_difference",
     "cost_per_conversion_interval",
     "cost_per_conversion_ratio",
     "cumulative_incidence",
+    "design_of",
     "diff_interval",
     "diff_test",
     "group_arm_stats",
@@ -118,6 +122,7 @@ __all__ = [
     "rate_interval",
     "ratio_interval",
     "ratio_test",
+    "require_columns",
     "sample_ratio_check",
     "sample_size_two_proportions",
     "summarize_replications",

@@ -1,12 +1,17 @@
-"""Checking and extracting the columns of a per-unit table, with messages a user can act on.
+"""The analysis vocabulary: every column list of a result table, and the columns of an input.
 
-Checks are vectorised (one pass per column); only when one fails do we look for the first
-offending row to name it.
+One flat, tidy vocabulary for every result table (DESIGN.md, "Analysis"): an estimate named by
+its metric, its interval in ``<metric>_ci_lower`` / ``<metric>_ci_upper`` (a ``_usd`` suffix
+dropped), as :func:`ci_columns` finds them. Reading a per-unit table goes through the same
+module: :func:`require_columns` names what is missing, and :func:`binary_column`,
+:func:`cost_column` and :func:`label_column` check an outcome, a cost or a label column,
+vectorised (one pass per column); only when one fails do we look for the first offending row
+to name it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -14,9 +19,109 @@ import pandas as pd
 
 from sim.errors import InputError
 
-_TRUE = frozenset({"1", "true", "yes"})
-_FALSE = frozenset({"0", "false", "no"})
+
+def with_ci(metric: str) -> tuple[str, str, str]:
+    """A metric and its interval columns.
+
+    >>> with_ci("abs_lift")
+    ('abs_lift', 'abs_lift_ci_lower', 'abs_lift_ci_upper')
+    >>> with_ci("cost_per_conversion_usd")[1]
+    'cost_per_conversion_ci_lower'
+    """
+    stem = metric.removesuffix("_usd")
+    return metric, f"{stem}_ci_lower", f"{stem}_ci_upper"
+
+
+def ci_columns(metric: str, columns: Iterable[str]) -> tuple[str, str] | None:
+    """The interval columns of ``metric`` if the table has them.
+
+    Costs drop their ``_usd`` suffix in the interval names (``cost_per_conversion_ci_lower``).
+
+    >>> ci_columns("cost_per_conversion_usd", ["cost_per_conversion_ci_lower",
+    ...     "cost_per_conversion_ci_upper"])
+    ('cost_per_conversion_ci_lower', 'cost_per_conversion_ci_upper')
+    >>> ci_columns("power", ["power"]) is None
+    True
+    """
+    cols = set(columns)
+    for base in (metric, metric.removesuffix("_usd")):
+        lo, hi = f"{base}_ci_lower", f"{base}_ci_upper"
+        if lo in cols and hi in cols:
+            return lo, hi
+    return None
+
+
+_LIFTS = (*with_ci("abs_lift"), *with_ci("rel_lift"))
+_CPC = with_ci("cost_per_conversion_usd")
+
+#: The project's result vocabulary (DESIGN.md, "Analysis"), in order.
+VOCABULARY: tuple[str, ...] = (
+    "arm",
+    "control",
+    "n",
+    "conversions",
+    *with_ci("conversion_rate"),
+    *_LIFTS,
+    *_CPC,
+    "p_value",
+    "p_value_adjusted",
+    "method",
+)
+#: Columns the comparisons table has after the vocabulary: the change in cost per conversion
+#: versus control (treatment / control and treatment - control) and the reason for any NaN.
+EXTRA_COLUMNS: tuple[str, ...] = (
+    *with_ci("cost_per_conversion_ratio"),
+    *with_ci("cost_per_conversion_diff_usd"),
+    "note",
+)
+#: Columns of the per-arm table (guardrail columns only when the counts are known).
+ARM_COLUMNS: tuple[str, ...] = (
+    "arm",
+    "n",
+    "conversions",
+    *with_ci("conversion_rate"),
+    "cost_usd",
+    *_CPC,
+    "method",
+    "note",
+)
+#: Guardrail counts in the sufficient statistics and the metric name each becomes.
+GUARDRAILS: dict[str, str] = {"unsubscribes": "unsubscribe_rate", "complaints": "complaint_rate"}
+#: Columns of the guardrails table: one row per guardrail metric and non-control arm.
+GUARDRAIL_COLUMNS: tuple[str, ...] = (
+    "metric",
+    "arm",
+    "control",
+    "n",
+    "events",
+    *with_ci("rate"),
+    "control_rate",
+    *_LIFTS,
+    "p_value",
+    "p_value_adjusted",
+    "method",
+    "note",
+)
+
+#: Spellings of a 0/1 outcome in text (compared after stripping and lower-casing).
+TRUE_TEXT = frozenset({"1", "true", "yes"})
+FALSE_TEXT = frozenset({"0", "false", "no"})
 ALLOWED_BINARY = "0/1, true/false or yes/no"
+
+
+def parse_binary_text(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``(is_true, bad)`` bool arrays for text cells spelling a 0/1 outcome (any case, spaces).
+
+    The one place a yes/no cell is read; missing cells are bad.
+
+    >>> is_true, bad = parse_binary_text(pd.Series([" Yes", "no", "maybe", None]))
+    >>> is_true.tolist(), bad.tolist()
+    ([True, False, False, False], [False, False, True, True])
+    """
+    text = text.astype("string").str.strip().str.lower()
+    is_true = text.isin(TRUE_TEXT).to_numpy(dtype=bool, na_value=False)
+    is_false = text.isin(FALSE_TEXT).to_numpy(dtype=bool, na_value=False)
+    return is_true, ~(is_true | is_false)
 
 
 def require_columns(df: pd.DataFrame, columns: Sequence[str], where: str = "table") -> None:
@@ -51,10 +156,7 @@ def binary_column(df: pd.DataFrame, column: str, where: str = "table") -> np.nda
         if bad.any():
             _bad_row(df, column, bad, where)
         return values == 1
-    text = series.astype("string").str.strip().str.lower()
-    is_true = text.isin(_TRUE).to_numpy(dtype=bool, na_value=False)
-    is_false = text.isin(_FALSE).to_numpy(dtype=bool, na_value=False)
-    bad = ~(is_true | is_false)
+    is_true, bad = parse_binary_text(series)
     if bad.any():
         _bad_row(df, column, bad, where)
     return is_true
@@ -108,3 +210,28 @@ def _is_missing(value: Any) -> bool:
 
 def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
+
+
+def arm_codes(arms: Any) -> tuple[np.ndarray, list[str]]:
+    """Integer code per unit and the arm labels (as text) the codes index.
+
+    Order is first appearance, or category order for categorical arms.
+
+    >>> codes, labels = arm_codes(["b", "a", "b"])
+    >>> codes.tolist(), labels
+    ([0, 1, 0], ['b', 'a'])
+    """
+    if isinstance(getattr(arms, "dtype", None), pd.CategoricalDtype):
+        cat = pd.Categorical(arms)
+        codes = np.asarray(cat.codes, dtype=np.intp)
+        labels = [str(c) for c in cat.categories]
+    else:
+        values = arms if isinstance(arms, pd.Series | pd.Index) else np.asarray(arms)
+        raw_codes, uniques = pd.factorize(values)
+        codes = np.asarray(raw_codes, dtype=np.intp)
+        labels = [str(u) for u in uniques]
+    if (codes < 0).any():
+        raise InputError("arm", "missing arm label: every unit needs an arm")
+    if len(set(labels)) != len(labels):
+        raise InputError("arm", f"arm labels {labels} collide when written as text")
+    return codes, labels

@@ -29,17 +29,16 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from sim.analysis.columns import ALLOWED_BINARY
+from sim.analysis.columns import ALLOWED_BINARY, parse_binary_text
 from sim.analysis.sufficient import ArmStats, group_arm_stats, pool
 from sim.errors import InputError
 from sim.files import not_regular, open_regular
 
-_TRUE = ("1", "true", "yes")
-_FALSE = ("0", "false", "no")
 ROW_CONVENTION = "rows counted as in a spreadsheet, header = row 1"
 #: Cells (rows x columns) per chunk: 200,000 rows of three columns.
 MAX_CELLS_PER_CHUNK = 600_000
@@ -97,6 +96,39 @@ def read_outcome_csv(
     longest = _measure_rows(file, where)
     header = _header(file, where)
     needed = [arm_col, converted_col] + ([cost_col] if cost_col else [])
+    _check_header(header, needed, where)
+    # pandas reads the columns by position, so it never renames a duplicate ("x.1").
+    position = {name: str(header.index(name)) for name in needed}
+    rows_per_chunk = min(
+        chunksize,
+        MAX_CELLS_PER_CHUNK // max(len(header), 1),
+        MAX_CHUNK_BYTES // max(longest, 1),
+    )
+    columns = _Columns(arm_col, converted_col, cost_col)
+    parts, kept, rows = _read_chunks(file, where, header, position, rows_per_chunk, columns,
+                                     keep_samples)  # fmt: skip
+    if rows == 0:
+        raise InputError(where, "no data rows: the file has a header but no rows below it")
+    samples = None
+    if keep_samples:
+        samples = {
+            label: (
+                np.concatenate([y for y, _ in pieces]),
+                np.concatenate([c for _, c in pieces]),
+            )
+            for label, pieces in kept.items()
+        }
+    return CsvSummary(pool(parts), rows, samples)
+
+
+class _Columns(NamedTuple):
+    arm: str
+    converted: str
+    cost: str | None
+
+
+def _check_header(header: list[str], needed: list[str], where: str) -> None:
+    """Refuse a header without a needed column, or with one of them twice."""
     missing = [c for c in dict.fromkeys(needed) if c not in header]
     if missing:
         plural = "s" if len(missing) > 1 else ""
@@ -113,13 +145,18 @@ def read_outcome_csv(
                 f"column {c!r} appears {len(at)} times in the header (columns "
                 f"{', '.join(map(str, at))}); rename the others so the file says which to use",
             )
-    # pandas reads the columns by position, so it never renames a duplicate ("x.1").
-    position = {name: str(header.index(name)) for name in needed}
-    rows_per_chunk = min(
-        chunksize,
-        MAX_CELLS_PER_CHUNK // max(len(header), 1),
-        MAX_CHUNK_BYTES // max(longest, 1),
-    )
+
+
+def _read_chunks(
+    file: Path,
+    where: str,
+    header: list[str],
+    position: dict[str, str],
+    rows_per_chunk: int,
+    columns: _Columns,
+    keep_samples: bool,
+) -> tuple[list[dict[str, ArmStats]], dict[str, list[tuple[np.ndarray, np.ndarray]]], int]:
+    """Per-chunk arm statistics, the kept per-unit pieces per arm, and the rows read."""
     parts: list[dict[str, ArmStats]] = []
     kept: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
     rows = 0
@@ -145,16 +182,16 @@ def read_outcome_csv(
         for raw in _strict(reader):
             chunk = pd.DataFrame({name: raw[pos] for name, pos in position.items()})
             first_row = rows + 2  # spreadsheet row of the chunk's first data row
-            arms = _arms(chunk, arm_col, where, first_row)
+            arms = _arms(chunk, columns.arm, where, first_row)
             seen.update(arms.unique())
             if len(seen) > MAX_ARMS:
                 raise InputError(
-                    f"{where}: column {arm_col!r}",
+                    f"{where}: column {columns.arm!r}",
                     f"more than {MAX_ARMS} distinct arms by row {first_row + len(chunk) - 1}; "
                     f"an A/B test compares at most {MAX_ARMS} arms (is it an id column?)",
                 )
-            converted = _converted(chunk, converted_col, where, first_row)
-            cost = _cost(chunk, cost_col, where, first_row) if cost_col else None
+            converted = _converted(chunk, columns.converted, where, first_row)
+            cost = _cost(chunk, columns.cost, where, first_row) if columns.cost else None
             part = group_arm_stats(arms, converted, cost)
             parts.append(part)
             if keep_samples:
@@ -173,18 +210,7 @@ def read_outcome_csv(
         if reader is not None:
             reader.close()
         handle.close()
-    if rows == 0:
-        raise InputError(where, "no data rows: the file has a header but no rows below it")
-    samples = None
-    if keep_samples:
-        samples = {
-            label: (
-                np.concatenate([y for y, _ in pieces]),
-                np.concatenate([c for _, c in pieces]),
-            )
-            for label, pieces in kept.items()
-        }
-    return CsvSummary(pool(parts), rows, samples)
+    return parts, kept, rows
 
 
 def _strict(reader: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
@@ -289,9 +315,7 @@ def _arms(chunk: pd.DataFrame, col: str, where: str, first_row: int) -> pd.Serie
 
 
 def _converted(chunk: pd.DataFrame, col: str, where: str, first_row: int) -> np.ndarray:
-    text = chunk[col].fillna("").str.strip().str.lower()
-    is_true = text.isin(_TRUE).to_numpy()
-    bad = ~(is_true | text.isin(_FALSE).to_numpy())
+    is_true, bad = parse_binary_text(chunk[col])
     if bad.any():
         _bad(where, first_row, bad, col, chunk[col], ALLOWED_BINARY + " (any case)")
     return is_true

@@ -12,6 +12,25 @@ from typing import Any, NamedTuple
 import numpy as np
 from scipy import stats
 
+from sim.analysis.validation import check_alpha, check_method
+
+__all__ = [  # check_alpha and check_method live in sim.analysis.validation; kept importable here
+    "Interval",
+    "Test",
+    "add_note",
+    "as_arrays",
+    "bisect_decreasing",
+    "check_alpha",
+    "check_method",
+    "finish",
+    "labelled",
+    "merge_notes",
+    "nan_arrays",
+    "notes_array",
+    "two_sided_p",
+    "z_crit",
+]
+
 
 class Interval(NamedTuple):
     """An estimate with its two-sided confidence interval and test.
@@ -42,6 +61,18 @@ class Interval(NamedTuple):
         """``upper - lower`` (rounded to 12 decimals so examples print cleanly)."""
         return np.round(np.asarray(self.upper) - np.asarray(self.lower), 12)[()]
 
+    def at(self, i: int) -> Interval:
+        """Element ``i`` of a vectorised interval, as scalars.
+
+        >>> Interval([0.1, 0.2], [0.0, 0.1], [0.3, 0.4], [0.5, 0.6], "wald", ["", "x"]).at(1)
+        Interval(estimate=0.2, lower=0.1, upper=0.4, p_value=0.6, method='wald', note='x')
+        """
+        return Interval(
+            *(float(np.asarray(v)[i]) for v in self[:4]),
+            self.method,
+            str(np.asarray(self.note, dtype=object)[i]),
+        )
+
 
 class Test(NamedTuple):
     """A two-sided test: its standard-normal statistic and p-value."""
@@ -67,24 +98,6 @@ def two_sided_p(z: Any) -> Any:
     return 2.0 * stats.norm.sf(np.abs(z))
 
 
-def check_alpha(alpha: float) -> None:
-    """Reject an ``alpha`` outside (0, 1) with a message saying what is allowed."""
-    if not (isinstance(alpha, int | float) and 0.0 < float(alpha) < 1.0):
-        from sim.errors import InputError
-
-        raise InputError("alpha", f"{alpha!r} is not allowed: must be a number in (0, 1)")
-
-
-def check_method(kind: str, method: str, allowed: tuple[str, ...]) -> str:
-    """Normalise a method name and reject unknown ones, listing the allowed names."""
-    name = str(method).strip().lower().replace("_", "-")
-    if name not in allowed:
-        from sim.errors import InputError
-
-        raise InputError(kind, f"{method!r} is not a method: use one of {', '.join(allowed)}")
-    return name
-
-
 def as_arrays(*values: Any) -> tuple[bool, list[np.ndarray]]:
     """Broadcast inputs to float arrays of at least one dimension; report if all were scalars."""
     scalar = all(np.ndim(v) == 0 for v in values)
@@ -97,11 +110,46 @@ def notes_array(shape: tuple[int, ...]) -> np.ndarray:
     return np.full(shape, "", dtype=object)
 
 
+def nan_arrays(shape: tuple[int, ...], k: int = 4) -> list[np.ndarray]:
+    """``k`` arrays of ``NaN`` (estimate, lower, upper, p-value) to fill where defined."""
+    return [np.full(shape, np.nan) for _ in range(k)]
+
+
+def merge_notes(*notes: Any) -> Any:
+    """The notes joined with ``"; "``, empty and repeated ones left out.
+
+    The one way notes are combined. Strings give a string; arrays of notes (broadcast
+    together) give an object array, element by element.
+
+    >>> merge_notes("no cost data", "", "no cost data", "one unit")
+    'no cost data; one unit'
+    >>> merge_notes(np.array(["", "a"], dtype=object), np.array(["b", "a"], dtype=object))
+    array(['b', 'a'], dtype=object)
+    """
+    if all(isinstance(n, str) for n in notes):
+        kept: list[str] = []
+        for text in notes:
+            if text and text not in kept:
+                kept.append(text)
+        return "; ".join(kept)
+    merged = np.frompyfunc(lambda *parts: merge_notes(*map(str, parts)), len(notes), 1)
+    return np.asarray(merged(*notes), dtype=object)
+
+
+def labelled(label: str, note: str) -> str:
+    """``"label: note"``, or ``""`` for an empty note (what :func:`merge_notes` leaves out).
+
+    >>> labelled("abs_lift", "empty arm"), labelled("rel_lift", "")
+    ('abs_lift: empty arm', '')
+    """
+    return f"{label}: {note}" if note else ""
+
+
 def add_note(notes: np.ndarray, mask: Any, text: str) -> None:
-    """Append ``text`` to the notes where ``mask`` holds (notes are joined with ``"; "``)."""
+    """Add ``text`` to the notes where ``mask`` holds (by :func:`merge_notes`)."""
     mask = np.broadcast_to(np.asarray(mask, dtype=bool), notes.shape)
     for idx in zip(*np.nonzero(mask), strict=True):
-        notes[idx] = f"{notes[idx]}; {text}" if notes[idx] else text
+        notes[idx] = merge_notes(notes[idx], text)
 
 
 def finish(

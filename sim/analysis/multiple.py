@@ -11,16 +11,14 @@ from typing import Any
 import numpy as np
 from statsmodels.stats.multitest import multipletests
 
-from sim.analysis.interval import check_method
+from sim.analysis.validation import check_method
 
-#: Adjustment names and the statsmodels method each maps to (None = no adjustment).
-ADJUST_METHODS: dict[str, str | None] = {
-    "holm": "holm",
-    "bh": "fdr_bh",
-    "benjamini-hochberg": "fdr_bh",
-    "bonferroni": "bonferroni",
-    "none": None,
-}
+#: Adjustment names (``bh`` and ``benjamini-hochberg`` are the same false discovery rate).
+ADJUST_METHODS: tuple[str, ...] = ("holm", "bh", "benjamini-hochberg", "bonferroni", "none")
+#: The statsmodels ``multipletests`` method of each adjustment (``None``: no adjustment).
+_STATSMODELS: dict[str, str | None] = dict(
+    zip(ADJUST_METHODS, ("holm", "fdr_bh", "fdr_bh", "bonferroni", None), strict=True)
+)
 
 
 def adjust_p_values(p_values: Any, method: str = "holm") -> np.ndarray:
@@ -36,10 +34,10 @@ def adjust_p_values(p_values: Any, method: str = "holm") -> np.ndarray:
         >>> adjust_p_values([0.01, 0.04, 0.03], "bh").round(3).tolist()
         [0.03, 0.04, 0.04]
     """
-    name = check_method("adjust", method, tuple(ADJUST_METHODS))
+    name = check_method("adjust", method, ADJUST_METHODS)
     p = np.asarray(p_values, dtype=float).copy()
     finite = np.isfinite(p)
-    sm_method = ADJUST_METHODS[name]
+    sm_method = _STATSMODELS[name]
     if sm_method is None or not finite.any():
         return p
     try:

@@ -4,8 +4,11 @@ When every arm replays the same lead stream, the outcome of lead i under the tre
 under the control are correlated, and the differences between arms are far less noisy than
 two independent samples of the same size suggest. Ignoring the pairing gives honest but much
 too wide intervals; using it needs the cross-products between arms, kept in
-:class:`PairedStats` (sums and the 4x4 sum of products of (cost_t, converted_t, cost_c,
-converted_c) per unit), which add across replications like :class:`ArmStats`.
+:class:`~sim.analysis.sufficient.PairedStats` (sums and the 4x4 sum of products of (cost_t,
+converted_t, cost_c, converted_c) per unit), which add across replications like
+:class:`~sim.analysis.sufficient.ArmStats`. This module holds the paired estimators; the
+comparison of every arm with the control is :func:`sim.analysis.comparison.compare_arms`,
+given ``{arm: PairedStats}``.
 
 Methods, and why:
 
@@ -28,158 +31,40 @@ Methods, and why:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from scipy import stats as sps
 
-from sim.analysis.columns import binary_column, cost_column, label_column, require_columns
-from sim.analysis.comparison import (
-    EXTRA_COLUMNS,
-    GUARDRAIL_COLUMNS,
-    VOCABULARY,
-    Comparison,
-    _arms_table,
-    _comparison_row,
-    _frame,
-    _join_notes,
-    _pick,
-    _sums,
-)
-from sim.analysis.cost import (
-    CPC_SUFFICIENT_METHODS,
-    DEFAULT_CPC_METHOD,
-    Moments,
-    cost_per_conversion_interval,
-    two_arm_cpc,
-)
+from sim.analysis.cost import CPC_SUFFICIENT_METHODS, DEFAULT_CPC_METHOD, two_arm_cpc
 from sim.analysis.interval import (
     Interval,
     add_note,
     as_arrays,
     bisect_decreasing,
-    check_alpha,
-    check_method,
     finish,
+    merge_notes,
+    nan_arrays,
     notes_array,
     two_sided_p,
     z_crit,
 )
-from sim.analysis.multiple import ADJUST_METHODS, adjust_p_values
-from sim.analysis.proportions import RATE_METHODS, rate_interval
-from sim.analysis.sufficient import ArmStats, arm_codes
+from sim.analysis.sufficient import PairedStats
+from sim.analysis.validation import check_alpha, check_method
 from sim.errors import InputError
 
+__all__ = [  # PairedStats lives in sim.analysis.sufficient; kept importable here
+    "PAIRED_CPC_METHODS",
+    "PAIRED_DIFF_METHODS",
+    "PairedStats",
+    "paired_cost_per_conversion",
+    "paired_diff_interval",
+    "paired_ratio_interval",
+    "tango_z",
+]
+
 PAIRED_DIFF_METHODS: tuple[str, ...] = ("tango", "paired-t", "wald")
-PAIRED_RATIO_METHODS: tuple[str, ...] = ("delta-log",)
 PAIRED_CPC_METHODS: tuple[str, ...] = CPC_SUFFICIENT_METHODS
-
-
-@dataclass(frozen=True, slots=True)
-class PairedStats:
-    """Sufficient statistics of one treatment arm paired unit by unit with the control.
-
-    Attributes:
-        n: number of pairs (units seen in both arms).
-        sums: per-unit sums of (cost_t, converted_t, cost_c, converted_c).
-        cross: 4x4 sums of products of those four values (row-major nested tuples).
-
-    Example:
-        >>> s = PairedStats.from_arrays([1, 1, 0, 0], [1, 0, 0, 1])
-        >>> s.both, s.only_treatment, s.only_control, s.neither
-        (1, 1, 1, 1)
-    """
-
-    n: int
-    sums: tuple[float, float, float, float]
-    cross: tuple[tuple[float, ...], ...]
-
-    @classmethod
-    def from_arrays(
-        cls,
-        converted_treatment: Any,
-        converted_control: Any,
-        cost_treatment: Any = None,
-        cost_control: Any = None,
-    ) -> PairedStats:
-        """From aligned per-unit arrays (element i of each array is the same unit)."""
-        yt = np.asarray(converted_treatment, dtype=float)
-        yc = np.asarray(converted_control, dtype=float)
-        if yt.shape != yc.shape:
-            raise InputError("paired arrays", f"{yt.size} and {yc.size} units do not pair up")
-        nan = np.full(yt.shape, np.nan)
-        ct = nan if cost_treatment is None else np.asarray(cost_treatment, dtype=float)
-        cc = nan if cost_control is None else np.asarray(cost_control, dtype=float)
-        u = np.stack([ct, yt, cc, yc], axis=1)
-        # NaN costs must not leak into the conversion cross-products: multiply column-wise.
-        cross = np.array([[float(np.dot(u[:, i], u[:, j])) for j in range(4)] for i in range(4)])
-        return cls(
-            n=int(yt.size),
-            sums=tuple(float(v) for v in u.sum(axis=0)),
-            cross=tuple(tuple(row) for row in cross.tolist()),
-        )
-
-    def __add__(self, other: PairedStats) -> PairedStats:
-        if not isinstance(other, PairedStats):
-            return NotImplemented
-        return PairedStats(
-            self.n + other.n,
-            tuple(a + b for a, b in zip(self.sums, other.sums, strict=True)),
-            tuple(
-                tuple(a + b for a, b in zip(r1, r2, strict=True))
-                for r1, r2 in zip(self.cross, other.cross, strict=True)
-            ),
-        )
-
-    def __radd__(self, other: Any) -> PairedStats:
-        if isinstance(other, int) and other == 0:
-            return self
-        return NotImplemented
-
-    @property
-    def both(self) -> int:
-        """Pairs converting in both arms."""
-        return round(self.cross[1][3])
-
-    @property
-    def only_treatment(self) -> int:
-        """Pairs converting under the treatment only."""
-        return round(self.sums[1]) - self.both
-
-    @property
-    def only_control(self) -> int:
-        """Pairs converting under the control only."""
-        return round(self.sums[3]) - self.both
-
-    @property
-    def neither(self) -> int:
-        """Pairs converting in neither arm."""
-        return self.n - self.both - self.only_treatment - self.only_control
-
-    def treatment_stats(self) -> ArmStats:
-        """The treatment arm's own sufficient statistics."""
-        return ArmStats(
-            self.n, round(self.sums[1]), self.sums[0], self.cross[0][0], self.cross[0][1]
-        )
-
-    def control_stats(self) -> ArmStats:
-        """The control arm's own sufficient statistics."""
-        return ArmStats(
-            self.n, round(self.sums[3]), self.sums[2], self.cross[2][2], self.cross[2][3]
-        )
-
-    def moments(self) -> Moments:
-        """Means of the four per-unit values and the covariance of those means (n - 1)."""
-        n = float(self.n)
-        s = np.array(self.sums)
-        cross = np.array(self.cross)
-        mean = s / n
-        with np.errstate(divide="ignore", invalid="ignore"):
-            cov = (cross - n * np.outer(mean, mean)) / (n - 1) / n
-        return Moments(mean[None, :], cov[None, :, :], np.array([[n, n]]))
 
 
 # ----------------------------------------------------------------------------- intervals
@@ -202,16 +87,14 @@ def paired_diff_interval(
         method: ``tango`` (score; default), ``paired-t`` or ``wald``.
 
     Example:
-        >>> r = paired_diff_interval(0, 40, 20, 160)
-        >>> round(r.estimate, 4), round(r.lower, 4), round(r.upper, 4)
-        (0.125, 0.0309, 0.2181)
+        >>> [round(v, 4) for v in paired_diff_interval(0, 40, 20, 160)[:3]]
+        [0.125, 0.0309, 0.2181]
     """
     check_alpha(alpha)
     name = check_method("diff_method", method, PAIRED_DIFF_METHODS)
     scalar, (a, b, c, n) = as_arrays(both, only_treatment, only_control, n)
     notes = notes_array(a.shape)
-    nan = np.full(a.shape, np.nan)
-    est, lower, upper, pval = nan.copy(), nan.copy(), nan.copy(), nan.copy()
+    est, lower, upper, pval = nan_arrays(a.shape)
     ok = n > 0
     add_note(notes, ~ok, "no pairs")
     if ok.any():
@@ -253,7 +136,7 @@ def paired_diff_interval(
             p = np.where(zero, np.nan, p)
             add_note(sub, zero, f"{name}: zero standard error (no discordant pairs); use tango")
         lower[ok], upper[ok], pval[ok] = lo, up, p
-        notes[ok] = [n1 or n2 for n1, n2 in zip(notes[ok], sub, strict=True)]
+        notes[ok] = merge_notes(notes[ok], sub)
     return finish(scalar, est, lower, upper, pval, name, notes)
 
 
@@ -353,217 +236,3 @@ def paired_cost_per_conversion(
     conv = (np.array([float(t.conversions)]), np.array([float(c.conversions)]))
     r = two_arm_cpc(None, None, *conv, kind, name, stats.moments(), alpha=alpha)
     return finish(True, *r[:4], name, r.note)
-
-
-# ----------------------------------------------------------------------------- comparison
-def paired_compare_arms(
-    pairs: Mapping[str, PairedStats],
-    control: str,
-    *,
-    alpha: float = 0.05,
-    rate_method: str = "wilson",
-    diff_method: str = "tango",
-    cpc_method: str = DEFAULT_CPC_METHOD,
-    adjust: str = "holm",
-) -> Comparison:
-    """Compare every arm with the control in a paired (common random numbers) design.
-
-    Args:
-        pairs: ``{arm: PairedStats}`` for each non-control arm against the control (pooled
-            across replications by ``+``); every arm must pair with the same control units.
-        control: name of the control arm.
-        alpha: 1 - confidence level.
-        rate_method: interval for each arm's own conversion rate.
-        diff_method: :data:`PAIRED_DIFF_METHODS` (``tango`` default).
-        cpc_method: :data:`PAIRED_CPC_METHODS` (``mover-fieller`` default).
-        adjust: multiple-comparison adjustment across arms.
-
-    Returns:
-        :class:`~sim.analysis.comparison.Comparison` with the same tables as a split design;
-        ``srm`` is ``None`` (every arm has the same units by construction).
-    """
-    check_alpha(alpha)
-    rate_method = check_method("rate_method", rate_method, tuple(RATE_METHODS))
-    diff_method = check_method("diff_method", diff_method, PAIRED_DIFF_METHODS)
-    cpc_method = check_method("cpc_method", cpc_method, PAIRED_CPC_METHODS)
-    adjust = check_method("adjust", adjust, tuple(ADJUST_METHODS))
-    if control in pairs:
-        raise InputError("pairs", f"the control {control!r} cannot be paired with itself")
-    if not pairs:
-        raise InputError("pairs", "no arm to compare with the control")
-    treat_arms = list(pairs)
-    controls = {arm: p.control_stats() for arm, p in pairs.items()}
-    ref = controls[treat_arms[0]]
-    for arm, cs in controls.items():
-        if (cs.n, cs.conversions) != (ref.n, ref.conversions):
-            raise InputError(
-                f"pairs[{arm!r}]",
-                "pairs disagree about the control (different units or outcomes): every arm "
-                "must be paired with the same control units",
-            )
-    arms = [control, *treat_arms]
-    per_arm = [ref] + [pairs[a].treatment_stats() for a in treat_arms]
-    has_cost = all(s.has_cost for s in per_arm)
-    n = np.array([s.n for s in per_arm], dtype=float)
-    x = np.array([s.conversions for s in per_arm], dtype=float)
-    rates = rate_interval(x, n, alpha=alpha, method=rate_method)
-    vec = cost_per_conversion_interval(_sums(per_arm), alpha=alpha, method=cpc_method)
-    arm_cpc = [_pick(vec, i) for i in range(len(arms))]
-    method = (
-        f"abs_lift={diff_method} (paired); rel_lift=delta-log (paired); "
-        f"conversion_rate={rate_method}; cost_per_conversion={cpc_method} (paired); "
-        f"adjust={adjust}"
-    )
-    arms_table = _arms_table(arms, per_arm, rates, arm_cpc, method, has_cost)
-    rows = []
-    for i, arm in enumerate(treat_arms, start=1):
-        p = pairs[arm]
-        cells = (p.both, p.only_treatment, p.only_control, p.n)
-        diff = paired_diff_interval(*cells, alpha=alpha, method=diff_method)
-        ratio = paired_ratio_interval(*cells, alpha=alpha)
-        cpc_ratio = paired_cost_per_conversion(p, kind="ratio", alpha=alpha, method=cpc_method)
-        cpc_diff = paired_cost_per_conversion(p, kind="difference", alpha=alpha, method=cpc_method)
-        notes = _join_notes(
-            ("abs_lift", diff.note),
-            ("rel_lift", ratio.note),
-            ("cost_per_conversion", arm_cpc[i].note),
-            ("cost_per_conversion change", cpc_ratio.note or cpc_diff.note),
-        )
-        rows.append(
-            _comparison_row(
-                arm,
-                control,
-                per_arm[i],
-                _pick(rates, i),
-                diff,
-                ratio,
-                arm_cpc[i],
-                cpc_ratio,
-                cpc_diff,
-                method,
-                notes,
-            )
-        )
-    comparisons = _frame(rows, VOCABULARY + EXTRA_COLUMNS)
-    comparisons["p_value_adjusted"] = adjust_p_values(comparisons["p_value"], adjust)
-    settings = {
-        "alpha": alpha,
-        "rate_method": rate_method,
-        "diff_method": diff_method,
-        "ratio_method": "delta-log",
-        "cpc_method": cpc_method,
-        "adjust": adjust,
-        "design": "paired",
-    }
-    no_guardrails = _frame([], GUARDRAIL_COLUMNS)
-    return Comparison(arms_table, comparisons, no_guardrails, None, control, settings)
-
-
-def paired_compare(
-    df: pd.DataFrame,
-    *,
-    control: str,
-    unit_col: str | Sequence[str] = "lead_id",
-    arm_col: str = "arm",
-    converted_col: str = "converted",
-    cost_col: str | None = "cost_total_usd",
-    **options: Any,
-) -> Comparison:
-    """Paired comparison from a per-lead table where every arm has the same units.
-
-    Args:
-        df: one row per unit and arm.
-        control: name of the control arm.
-        unit_col: column(s) identifying a unit across arms, e.g. ``"lead_id"``, or
-            ``["replication", "lead_id"]`` for a table pooling several replications.
-        arm_col, converted_col, cost_col: as in :func:`~sim.analysis.comparison.compare`.
-        **options: passed to :func:`paired_compare_arms`.
-
-    Raises:
-        InputError: a unit appears twice in an arm, or the arms do not have the same units.
-
-    Example:
-        >>> df = pd.DataFrame({"lead_id": [0, 1, 2, 0, 1, 2], "arm": list("aaabbb"),
-        ...                    "converted": [1, 0, 0, 1, 1, 0]})
-        >>> r = paired_compare(df, control="a", cost_col=None)
-        >>> round(float(r.comparisons.loc[0, "abs_lift"]), 4)
-        0.3333
-    """
-    pairs = paired_stats(
-        df,
-        control=control,
-        unit_col=unit_col,
-        arm_col=arm_col,
-        converted_col=converted_col,
-        cost_col=cost_col,
-    )
-    return paired_compare_arms(pairs, str(control), **options)
-
-
-def paired_stats(
-    df: pd.DataFrame,
-    *,
-    control: str,
-    unit_col: str | Sequence[str] = "lead_id",
-    arm_col: str = "arm",
-    converted_col: str = "converted",
-    cost_col: str | None = "cost_total_usd",
-) -> dict[str, PairedStats]:
-    """``{arm: PairedStats}`` of every non-control arm paired unit by unit with the control.
-
-    What to pool across replications (``+``) before :func:`paired_compare_arms`.
-
-    Example:
-        >>> df = pd.DataFrame({"lead_id": [0, 1, 0, 1], "arm": list("aabb"),
-        ...                    "converted": [1, 0, 1, 1]})
-        >>> s = paired_stats(df, control="a", cost_col=None)["b"]
-        >>> s.both, s.only_treatment, s.only_control, s.neither
-        (1, 1, 0, 0)
-    """
-    if not isinstance(df, pd.DataFrame):
-        raise InputError("df", f"expected a pandas DataFrame, got {type(df).__name__}")
-    unit_cols = [unit_col] if isinstance(unit_col, str) else list(unit_col)
-    needed = [*unit_cols, arm_col, converted_col] + ([cost_col] if cost_col else [])
-    require_columns(df, needed)
-    for col in unit_cols:
-        label_column(df, col)
-    arms = label_column(df, arm_col)
-    y = binary_column(df, converted_col).astype(float)
-    cost = cost_column(df, cost_col) if cost_col else np.full(len(df), np.nan)
-    units = df.groupby(unit_cols, sort=False).ngroup().to_numpy()
-    codes, labels = arm_codes(arms)
-    control = str(control)
-    if control not in labels:
-        raise InputError("control", f"{control!r} is not an arm; arms are: {', '.join(labels)}")
-    if len(labels) < 2:
-        raise InputError("arms", f"only one arm ({control!r}): need at least two to compare")
-    aligned = {}
-    for k, label in enumerate(labels):
-        idx = np.flatnonzero(codes == k)
-        order = idx[np.argsort(units[idx], kind="stable")]
-        keys = units[order]
-        if keys.size > 1 and (np.diff(keys) == 0).any():
-            raise InputError(
-                f"column {'/'.join(unit_cols)!r}",
-                f"arm {label!r} has a unit more than once: each unit appears once per arm "
-                "in a paired design (add the replication to unit_col if rows span replications)",
-            )
-        aligned[label] = (keys, order)
-    ctrl_keys, ctrl_order = aligned[control]
-    pairs = {}
-    for label in labels:
-        if label == control:
-            continue
-        keys, order = aligned[label]
-        if keys.size != ctrl_keys.size or not np.array_equal(keys, ctrl_keys):
-            only_arm = np.setdiff1d(keys, ctrl_keys).size
-            only_ctrl = np.setdiff1d(ctrl_keys, keys).size
-            raise InputError(
-                f"arm {label!r}",
-                f"has {only_arm} units the control lacks and lacks {only_ctrl} of its units: "
-                "a paired design needs the same units in every arm",
-            )
-        pairs[label] = PairedStats.from_arrays(
-            y[order], y[ctrl_order], cost[order], cost[ctrl_order]
-        )
-    return pairs

@@ -18,24 +18,15 @@ from typing import Any
 import numpy as np
 from statsmodels.stats.proportion import proportion_confint
 
-from sim.analysis.interval import (
-    Interval,
-    add_note,
-    as_arrays,
-    check_alpha,
-    check_method,
-    finish,
-    notes_array,
-)
+from sim.analysis.interval import Interval, add_note, as_arrays, finish, notes_array
+from sim.analysis.validation import check_alpha, check_method
 
-#: Interval methods for a single rate, and the statsmodels name each one maps to.
-RATE_METHODS: dict[str, str] = {
-    "wilson": "wilson",
-    "clopper-pearson": "beta",
-    "jeffreys": "jeffreys",
-    "agresti-coull": "agresti_coull",
-    "wald": "normal",
-}
+#: Interval methods for a single rate.
+RATE_METHODS: tuple[str, ...] = ("wilson", "clopper-pearson", "jeffreys", "agresti-coull", "wald")
+#: The statsmodels ``proportion_confint`` name of each of :data:`RATE_METHODS`.
+STATSMODELS_RATE_METHODS: dict[str, str] = dict(
+    zip(RATE_METHODS, ("wilson", "beta", "jeffreys", "agresti_coull", "normal"), strict=True)
+)
 
 
 def rate_interval(
@@ -69,7 +60,7 @@ def rate_interval(
         (0.0, 0.2172)
     """
     check_alpha(alpha)
-    name = check_method("rate_method", method, tuple(RATE_METHODS))
+    name = check_method("rate_method", method, RATE_METHODS)
     scalar, (x, m) = as_arrays(conversions, n)
     notes = notes_array(x.shape)
     est = np.full(x.shape, np.nan)
@@ -80,7 +71,9 @@ def rate_interval(
     if ok.any():
         est[ok] = x[ok] / m[ok]
         try:
-            lo, up = proportion_confint(x[ok], m[ok], alpha=alpha, method=RATE_METHODS[name])
+            lo, up = proportion_confint(
+                x[ok], m[ok], alpha=alpha, method=STATSMODELS_RATE_METHODS[name]
+            )
         except (ValueError, ArithmeticError) as exc:  # batch runs must not stop on one cell
             add_note(notes, ok, f"statsmodels could not compute the interval: {exc}")
         else:

@@ -96,15 +96,13 @@ def sample_ratio_check(
     arms = list(counts)
     if weights is None:
         weights = {arm: 1.0 for arm in arms}
-    missing = [arm for arm in arms if arm not in weights]
-    extra = [arm for arm in weights if arm not in counts]
-    if missing or extra:
-        raise InputError(
-            "expected_weights",
-            f"weights must name exactly the arms {arms}"
-            + (f"; missing {missing}" if missing else "")
-            + (f"; unknown {extra}" if extra else ""),
-        )
+    wrong = {
+        "missing": [arm for arm in arms if arm not in weights],
+        "unknown": [arm for arm in weights if arm not in counts],
+    }
+    if any(wrong.values()):
+        listed = "".join(f"; {what} {names}" for what, names in wrong.items() if names)
+        raise InputError("expected_weights", f"weights must name exactly the arms {arms}{listed}")
     w = np.array([float(weights[arm]) for arm in arms])
     if not (np.all(np.isfinite(w)) and np.all(w > 0)):
         raise InputError("expected_weights", f"{dict(weights)} is not allowed: weights must be > 0")

@@ -1,10 +1,18 @@
-"""Per-arm sufficient statistics: everything the analysis needs, in a few numbers per arm.
+"""Sufficient statistics: everything the analysis needs, in a few numbers per arm or pair.
 
-An :class:`ArmStats` holds counts and sums (n, conversions, cost sum, sum of squared costs,
-sum of cost over converters, guardrail counts). They add up, so chunks of a CSV or
-replications of an experiment are pooled with ``+`` (or ``sum``). Grouping is one
-``np.bincount`` per column on the arm codes, which handles 10 million rows in well under a
-second (see benchmarks/bench_analysis.py).
+Their type is the experiment's design, the one parameter of the comparison pipeline
+(:func:`sim.analysis.comparison.compare_arms`):
+
+- **split** (arms are independent samples): ``{arm: ArmStats}``. An :class:`ArmStats` holds
+  counts and sums (n, conversions, cost sum, sum of squared costs, sum of cost over
+  converters, guardrail counts).
+- **paired** (every arm replays the same units, common random numbers):
+  ``{treatment arm: PairedStats}``, each treatment paired unit by unit with the control, with
+  the cross-products between the arms that the paired intervals need.
+
+Both add up, so chunks of a CSV or replications of an experiment are pooled with ``+`` (or
+``sum``). Grouping is one ``np.bincount`` per column on the arm codes, which handles 10
+million rows in well under a second (see benchmarks/bench_analysis.py).
 
 Cost sums are ``NaN`` when no cost column was given; guardrail counts are ``None`` when the
 column is absent. Both propagate through ``+``: a pooled total that misses a part is unknown.
@@ -15,16 +23,30 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
-import pandas as pd
 
+from sim.analysis.columns import arm_codes
+from sim.analysis.cost import Moments
 from sim.errors import InputError
+
+__all__ = ["ArmStats", "PairedStats", "arm_codes", "design_of", "group_arm_stats", "pool"]
+
+
+class _Summable:
+    """Lets the builtin ``sum()`` start from 0."""
+
+    __slots__ = ()
+
+    def __radd__(self, other: Any) -> Any:
+        if isinstance(other, int) and other == 0:
+            return self
+        return NotImplemented
 
 
 @dataclass(frozen=True, slots=True)
-class ArmStats:
+class ArmStats(_Summable):
     """Sufficient statistics of one arm.
 
     Attributes:
@@ -75,12 +97,6 @@ class ArmStats:
             complaints=_add_optional(self.complaints, other.complaints),
         )
 
-    def __radd__(self, other: Any) -> ArmStats:
-        # Lets the builtin sum() start from 0.
-        if isinstance(other, int) and other == 0:
-            return self
-        return NotImplemented
-
     @property
     def conversion_rate(self) -> float:
         """``conversions / n`` (``NaN`` for an empty arm)."""
@@ -116,6 +132,178 @@ class ArmStats:
         return stats[0]
 
 
+#: Per-unit outcomes a paired comparison counts: the conversion and each guardrail.
+Outcome = Literal["conversions", "unsubscribes", "complaints"]
+
+
+@dataclass(frozen=True, slots=True)
+class PairedStats(_Summable):
+    """Sufficient statistics of one treatment arm paired unit by unit with the control.
+
+    Attributes:
+        n: number of pairs (units seen in both arms).
+        sums: per-unit sums of (cost_t, converted_t, cost_c, converted_c).
+        cross: 4x4 sums of products of those four values (row-major nested tuples).
+        unsubscribes: ``(treatment, control, both)`` counts of units that unsubscribed, or
+            ``None`` when not recorded.
+        complaints: the same for spam complaints.
+
+    Example:
+        >>> s = PairedStats.from_arrays([1, 1, 0, 0], [1, 0, 0, 1])
+        >>> s.both, s.only_treatment, s.only_control, s.neither
+        (1, 1, 1, 1)
+        >>> g = PairedStats.from_arrays([1, 0], [0, 0], unsubscribed=([1, 1], [0, 1]))
+        >>> g.cells("unsubscribes"), g.treatment_stats().unsubscribes
+        ((1, 1, 0, 2), 2)
+    """
+
+    n: int
+    sums: tuple[float, float, float, float]
+    cross: tuple[tuple[float, ...], ...]
+    unsubscribes: tuple[int, int, int] | None = None
+    complaints: tuple[int, int, int] | None = None
+
+    @classmethod
+    def from_arrays(
+        cls,
+        converted_treatment: Any,
+        converted_control: Any,
+        cost_treatment: Any = None,
+        cost_control: Any = None,
+        *,
+        unsubscribed: tuple[Any, Any] | None = None,
+        complained: tuple[Any, Any] | None = None,
+    ) -> PairedStats:
+        """From aligned per-unit arrays (element i of each array is the same unit);
+        ``unsubscribed`` and ``complained`` are ``(treatment, control)`` 0/1 arrays."""
+        yt = np.asarray(converted_treatment, dtype=float)
+        yc = np.asarray(converted_control, dtype=float)
+        if yt.shape != yc.shape:
+            raise InputError("paired arrays", f"{yt.size} and {yc.size} units do not pair up")
+        nan = np.full(yt.shape, np.nan)
+        ct = nan if cost_treatment is None else np.asarray(cost_treatment, dtype=float)
+        cc = nan if cost_control is None else np.asarray(cost_control, dtype=float)
+        u = np.stack([ct, yt, cc, yc], axis=1)
+        # NaN costs must not leak into the conversion cross-products: multiply column-wise.
+        cross = np.array([[float(np.dot(u[:, i], u[:, j])) for j in range(4)] for i in range(4)])
+        return cls(
+            n=int(yt.size),
+            sums=tuple(float(v) for v in u.sum(axis=0)),
+            cross=tuple(tuple(row) for row in cross.tolist()),
+            unsubscribes=_paired_counts(unsubscribed, yt.shape),
+            complaints=_paired_counts(complained, yt.shape),
+        )
+
+    def __add__(self, other: PairedStats) -> PairedStats:
+        if not isinstance(other, PairedStats):
+            return NotImplemented
+        return PairedStats(
+            self.n + other.n,
+            tuple(a + b for a, b in zip(self.sums, other.sums, strict=True)),
+            tuple(
+                tuple(a + b for a, b in zip(r1, r2, strict=True))
+                for r1, r2 in zip(self.cross, other.cross, strict=True)
+            ),
+            _add_optional(self.unsubscribes, other.unsubscribes),
+            _add_optional(self.complaints, other.complaints),
+        )
+
+    @property
+    def both(self) -> int:
+        """Pairs converting in both arms."""
+        return round(self.cross[1][3])
+
+    @property
+    def only_treatment(self) -> int:
+        """Pairs converting under the treatment only."""
+        return round(self.sums[1]) - self.both
+
+    @property
+    def only_control(self) -> int:
+        """Pairs converting under the control only."""
+        return round(self.sums[3]) - self.both
+
+    @property
+    def neither(self) -> int:
+        """Pairs converting in neither arm."""
+        return self.n - self.both - self.only_treatment - self.only_control
+
+    def cells(self, outcome: Outcome = "conversions") -> tuple[int, int, int, int] | None:
+        """``(both, only_treatment, only_control, n)`` pairs for an outcome (``None``: not
+        recorded), the arguments of the paired interval functions."""
+        if outcome == "conversions":
+            return self.both, self.only_treatment, self.only_control, self.n
+        counts = getattr(self, outcome)
+        if counts is None:
+            return None
+        t, c, both = counts
+        return both, t - both, c - both, self.n
+
+    def treatment_stats(self) -> ArmStats:
+        """The treatment arm's own sufficient statistics."""
+        return self._arm(0)
+
+    def control_stats(self) -> ArmStats:
+        """The control arm's own sufficient statistics."""
+        return self._arm(1)
+
+    def _arm(self, k: int) -> ArmStats:
+        cost, conv = 2 * k, 2 * k + 1
+        guards = [None if g is None else g[k] for g in (self.unsubscribes, self.complaints)]
+        return ArmStats(
+            self.n,
+            round(self.sums[conv]),
+            self.sums[cost],
+            self.cross[cost][cost],
+            self.cross[cost][conv],
+            *guards,
+        )
+
+    def moments(self) -> Moments:
+        """Means of the four per-unit values and the covariance of those means (n - 1)."""
+        n = float(self.n)
+        mean = np.array(self.sums) / n
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cov = (np.array(self.cross) - n * np.outer(mean, mean)) / (n - 1) / n
+        return Moments(mean[None, :], cov[None, :, :], np.array([[n, n]]))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fields as plain numbers and lists (JSON), read back by :meth:`from_dict`."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PairedStats:
+        """The inverse of :meth:`to_dict` (guardrail counts optional)."""
+        guards = [data.get(k) for k in ("unsubscribes", "complaints")]
+        cross = tuple(tuple(r) for r in data["cross"])
+        return cls(data["n"], tuple(data["sums"]), cross, *(g and tuple(g) for g in guards))
+
+
+def design_of(stats: Mapping[str, Any]) -> Literal["split", "paired"]:
+    """``"paired"`` for ``{arm: PairedStats}``, ``"split"`` for ``{arm: ArmStats}``.
+
+    >>> design_of({"a": ArmStats(3, 1)}), design_of({"b": PairedStats.from_arrays([1], [0])})
+    ('split', 'paired')
+    """
+    kinds = {type(v) for v in stats.values()}
+    if kinds == {PairedStats}:
+        return "paired"
+    for arm, value in stats.items():
+        if not isinstance(value, ArmStats):
+            allowed = "ArmStats (split) or PairedStats (paired), the same for every arm"
+            raise InputError(f"stats[{arm!r}]", f"got {type(value).__name__}: use {allowed}")
+    return "split"
+
+
+def _paired_counts(pair: tuple[Any, Any] | None, shape: tuple[int, ...]):
+    if pair is None:
+        return None
+    t, c = (np.asarray(v, dtype=bool) for v in pair)
+    if t.shape != shape or c.shape != shape:
+        raise InputError("paired arrays", "guardrail arrays do not pair up with the outcomes")
+    return int(t.sum()), int(c.sum()), int((t & c).sum())
+
+
 def group_arm_stats(
     arms: Any,
     converted: Any,
@@ -144,31 +332,6 @@ def group_arm_stats(
     codes, labels = arm_codes(arms)
     stats = _grouped(codes, len(labels), converted, cost, unsubscribed, complained)
     return dict(zip(labels, stats, strict=True))
-
-
-def arm_codes(arms: Any) -> tuple[np.ndarray, list[str]]:
-    """Integer code per unit and the arm labels (as text) the codes index.
-
-    Order is first appearance, or category order for categorical arms.
-
-    >>> codes, labels = arm_codes(["b", "a", "b"])
-    >>> codes.tolist(), labels
-    ([0, 1, 0], ['b', 'a'])
-    """
-    if isinstance(getattr(arms, "dtype", None), pd.CategoricalDtype):
-        cat = pd.Categorical(arms)
-        codes = np.asarray(cat.codes, dtype=np.intp)
-        labels = [str(c) for c in cat.categories]
-    else:
-        values = arms if isinstance(arms, pd.Series | pd.Index) else np.asarray(arms)
-        raw_codes, uniques = pd.factorize(values)
-        codes = np.asarray(raw_codes, dtype=np.intp)
-        labels = [str(u) for u in uniques]
-    if (codes < 0).any():
-        raise InputError("arm", "missing arm label: every unit needs an arm")
-    if len(set(labels)) != len(labels):
-        raise InputError("arm", f"arm labels {labels} collide when written as text")
-    return codes, labels
 
 
 def pool(stats: Iterable[Mapping[str, ArmStats]]) -> dict[str, ArmStats]:
@@ -227,5 +390,10 @@ def _as_weights(values: Any) -> np.ndarray:
     return arr.astype(np.float64, copy=False)
 
 
-def _add_optional(a: int | None, b: int | None) -> int | None:
-    return None if a is None or b is None else a + b
+def _add_optional(a: Any, b: Any) -> Any:
+    """Counts (or tuples of counts) added; ``None`` when either part is unknown."""
+    if a is None or b is None:
+        return None
+    if isinstance(a, tuple):
+        return tuple(x + y for x, y in zip(a, b, strict=True))
+    return a + b

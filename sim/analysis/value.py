@@ -183,65 +183,79 @@ def value_summary(
     """
     arms = list(arms) if arms is not None else list(dict.fromkeys(reps["arm"]))
     by_arm = {a: g.set_index("replication").sort_index() for a, g in reps.groupby("arm")}
-    base = by_arm[control]
+    base = {k: by_arm[control][k].to_numpy(float) for k in NEEDED}
     rows = []
     for arm in arms:
-        g = by_arm[arm]
-        col = {k: g[k].to_numpy(float) for k in NEEDED}
-        b = {k: base[k].to_numpy(float) for k in NEEDED}
-        row: dict[str, object] = {"arm": arm}
-        notes = []
-        row["revenue_usd"], row["revenue_ci_lower"], row["revenue_ci_upper"] = mean_interval(
-            col["revenue_usd"], alpha
-        )
-        nb = mean_interval(col["net_benefit_usd"], alpha)
-        row["net_benefit_usd"], row["net_benefit_ci_lower"], row["net_benefit_ci_upper"] = nb
-        row["roi"], row["roi_ci_lower"], row["roi_ci_upper"] = ratio_interval(
-            col["net_benefit_usd"], col["cost_total_usd"], alpha
-        )
-        sr = ratio_interval(col["sales_ready"], col["n"], alpha)
-        row["sales_ready"] = int(col["sales_ready"].sum())
-        (
-            row["sales_ready_rate"],
-            row["sales_ready_rate_ci_lower"],
-            row["sales_ready_rate_ci_upper"],
-        ) = sr
-        for name, cost in (("cost", "cost_total_usd"), ("marketing_cost", "cost_acquisition_usd")):
-            est, lo, hi = ratio_interval(col[cost], col["sales_ready"], alpha)
-            row[f"{name}_per_sales_ready_usd"] = est
-            row[f"{name}_per_sales_ready_ci_lower"] = max(lo, 0.0) if math.isfinite(lo) else lo
-            row[f"{name}_per_sales_ready_ci_upper"] = hi
-        n_total = col["n"].sum()
-        row["handoffs_per_lead"] = col["handoffs"].sum() / n_total if n_total else math.nan
+        col = {k: by_arm[arm][k].to_numpy(float) for k in NEEDED}
+        row: dict[str, object] = {"arm": arm, **_own_figures(col, alpha)}
+        notes: list[str] = []
         if arm == control:
             for k in VALUE_COLUMNS:
                 if k.startswith(("inc_net_benefit", "break_even", "sales_ready_rel_lift")):
                     row[k] = math.nan
         else:
-            inc = col["net_benefit_usd"] - b["net_benefit_usd"]
-            (
-                row["inc_net_benefit_usd"],
-                row["inc_net_benefit_ci_lower"],
-                row["inc_net_benefit_ci_upper"],
-            ) = mean_interval(inc, alpha)
-            d_cost = col["cost_total_usd"] - b["cost_total_usd"]
-            d_pat = col["conversions"] - b["conversions"]
-            est, lo, hi = fieller_interval(d_cost, d_pat, alpha)
-            if not np.mean(d_pat) > 0:
-                notes.append("no more patients than the control: no break-even value")
-                est = lo = hi = math.nan
-            elif not math.isfinite(lo):
-                notes.append("extra patients not clearly above 0: break-even interval unbounded")
-            row["break_even_value_usd"], row["break_even_ci_lower"] = est, lo
-            row["break_even_ci_upper"] = hi
-            (
-                row["sales_ready_rel_lift"],
-                row["sales_ready_rel_lift_ci_lower"],
-                row["sales_ready_rel_lift_ci_upper"],
-            ) = _log_ratio_lift(col["sales_ready"], col["n"], b["sales_ready"], b["n"], alpha)
+            row.update(_versus_control(col, base, alpha, notes))
         row["value_note"] = "; ".join(notes)
         rows.append(row)
     return pd.DataFrame(rows, columns=["arm", *VALUE_COLUMNS])
+
+
+def _own_figures(col: dict[str, np.ndarray], alpha: float) -> dict[str, object]:
+    """The figures of one arm on its own: revenue, net benefit, ROI, sales-ready leads."""
+    row: dict[str, object] = {}
+    row["revenue_usd"], row["revenue_ci_lower"], row["revenue_ci_upper"] = mean_interval(
+        col["revenue_usd"], alpha
+    )
+    nb = mean_interval(col["net_benefit_usd"], alpha)
+    row["net_benefit_usd"], row["net_benefit_ci_lower"], row["net_benefit_ci_upper"] = nb
+    row["roi"], row["roi_ci_lower"], row["roi_ci_upper"] = ratio_interval(
+        col["net_benefit_usd"], col["cost_total_usd"], alpha
+    )
+    sr = ratio_interval(col["sales_ready"], col["n"], alpha)
+    row["sales_ready"] = int(col["sales_ready"].sum())
+    (
+        row["sales_ready_rate"],
+        row["sales_ready_rate_ci_lower"],
+        row["sales_ready_rate_ci_upper"],
+    ) = sr
+    for name, cost in (("cost", "cost_total_usd"), ("marketing_cost", "cost_acquisition_usd")):
+        est, lo, hi = ratio_interval(col[cost], col["sales_ready"], alpha)
+        row[f"{name}_per_sales_ready_usd"] = est
+        row[f"{name}_per_sales_ready_ci_lower"] = max(lo, 0.0) if math.isfinite(lo) else lo
+        row[f"{name}_per_sales_ready_ci_upper"] = hi
+    n_total = col["n"].sum()
+    row["handoffs_per_lead"] = col["handoffs"].sum() / n_total if n_total else math.nan
+    return row
+
+
+def _versus_control(
+    col: dict[str, np.ndarray], b: dict[str, np.ndarray], alpha: float, notes: list[str]
+) -> dict[str, object]:
+    """An arm against the control, replication by replication: extra net benefit, break-even
+    value, relative lift in sales-ready leads; adds to ``notes`` why a figure is missing."""
+    row: dict[str, object] = {}
+    inc = col["net_benefit_usd"] - b["net_benefit_usd"]
+    (
+        row["inc_net_benefit_usd"],
+        row["inc_net_benefit_ci_lower"],
+        row["inc_net_benefit_ci_upper"],
+    ) = mean_interval(inc, alpha)
+    d_cost = col["cost_total_usd"] - b["cost_total_usd"]
+    d_pat = col["conversions"] - b["conversions"]
+    est, lo, hi = fieller_interval(d_cost, d_pat, alpha)
+    if not np.mean(d_pat) > 0:
+        notes.append("no more patients than the control: no break-even value")
+        est = lo = hi = math.nan
+    elif not math.isfinite(lo):
+        notes.append("extra patients not clearly above 0: break-even interval unbounded")
+    row["break_even_value_usd"], row["break_even_ci_lower"] = est, lo
+    row["break_even_ci_upper"] = hi
+    (
+        row["sales_ready_rel_lift"],
+        row["sales_ready_rel_lift_ci_lower"],
+        row["sales_ready_rel_lift_ci_upper"],
+    ) = _log_ratio_lift(col["sales_ready"], col["n"], b["sales_ready"], b["n"], alpha)
+    return row
 
 
 def single_world_value(

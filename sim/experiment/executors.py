@@ -168,24 +168,8 @@ def run_dask(
     from distributed import KilledWorker
     from distributed import wait as dask_wait
 
-    Client, LocalCluster = _dask()
     info = {} if info is None else info
-    cluster = None
-    if scheduler:
-        info.update(check_scheduler(scheduler))
-        info["workers"] = info["dask_workers"]
-        where = f"--scheduler {scheduler}"
-        try:
-            client = Client(info["scheduler"], timeout=f"{CONNECT_TIMEOUT_S}s")
-        except (OSError, TimeoutError) as exc:
-            raise InputError(where, f"cannot connect ({exc})") from None
-    else:
-        where = "--executor dask"
-        cluster = LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
-        )
-        client = Client(cluster)
-        info.update({"scheduler": "LocalCluster", "dask_workers": workers})
+    client, cluster, where = _connect(workers, scheduler, info)
     finished = 0
     patience = _seconds("NURTURE_DASK_WORKER_TIMEOUT", NO_WORKER_TIMEOUT_S)
 
@@ -213,19 +197,7 @@ def run_dask(
             except Exception as exc:  # the connection itself failed
                 raise lost(f"lost the Dask scheduler ({type(exc).__name__})") from None
             for fut in done:
-                if fut.status == "error" and isinstance(fut.exception(), KilledWorker):
-                    raise lost("Dask workers kept dying while running a replication")
-                if fut.status in ("cancelled", "lost"):
-                    raise lost("lost the Dask scheduler (its results were cancelled)")
-                try:  # a replication's own error is a bug: it is raised as is
-                    result = fut.result(timeout=patience)
-                except TimeoutError:  # the worker holding the result died with it
-                    raise lost(
-                        f"a finished replication could not be fetched for {patience:g} s "
-                        "(no Dask worker holds it any more)"
-                    ) from None
-                except OSError as exc:  # CommClosedError: the scheduler went while fetching
-                    raise lost(f"lost the Dask scheduler ({type(exc).__name__})") from None
+                result = _fetch(fut, patience, lost, KilledWorker)
                 finished += 1
                 yield index[fut.key], result
             if done:
@@ -255,6 +227,42 @@ def run_dask(
             logging.getLogger("asyncio").setLevel(logging.CRITICAL + 1)
         if cluster is not None:
             cluster.close()
+
+
+def _connect(workers: int, scheduler: str | None, info: MutableMapping[str, Any]):
+    """A client of the cluster at ``scheduler`` (or of a new LocalCluster), the cluster
+    (``None`` for one that was running), and the option a failure is reported under."""
+    Client, LocalCluster = _dask()
+    if scheduler:
+        info.update(check_scheduler(scheduler))
+        info["workers"] = info["dask_workers"]
+        where = f"--scheduler {scheduler}"
+        try:
+            return Client(info["scheduler"], timeout=f"{CONNECT_TIMEOUT_S}s"), None, where
+        except (OSError, TimeoutError) as exc:
+            raise InputError(where, f"cannot connect ({exc})") from None
+    cluster = LocalCluster(
+        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+    )
+    info.update({"scheduler": "LocalCluster", "dask_workers": workers})
+    return Client(cluster), cluster, "--executor dask"
+
+
+def _fetch(fut, patience: float, lost: Callable[[str], InputError], killed: type) -> Result:
+    """A finished future's result, or the one-line error of a lost cluster."""
+    if fut.status == "error" and isinstance(fut.exception(), killed):
+        raise lost("Dask workers kept dying while running a replication")
+    if fut.status in ("cancelled", "lost"):
+        raise lost("lost the Dask scheduler (its results were cancelled)")
+    try:  # a replication's own error is a bug: it is raised as is
+        return fut.result(timeout=patience)
+    except TimeoutError:  # the worker holding the result died with it
+        raise lost(
+            f"a finished replication could not be fetched for {patience:g} s "
+            "(no Dask worker holds it any more)"
+        ) from None
+    except OSError as exc:  # CommClosedError: the scheduler went while fetching
+        raise lost(f"lost the Dask scheduler ({type(exc).__name__})") from None
 
 
 def run_tasks(

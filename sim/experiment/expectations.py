@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import difflib
 import math
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import pandas as pd
 from pydantic import Field, field_validator, model_validator
 
+from sim.analysis.columns import ci_columns
 from sim.analysis.ratio_of_sums import METRIC_RATIOS, contrast
 from sim.analysis.replications import SUMMARY_COLUMNS
 from sim.config.base import StrictModel
@@ -95,15 +96,6 @@ class Outcome(NamedTuple):
     def message(self) -> str:
         """``expected ..., got ...``: the sentence a CI log or a JUnit failure shows."""
         return f"expected {self.expected}, got {self.got}"
-
-
-def ci_columns(metric: str, columns: Any) -> tuple[str, str] | None:
-    """The interval columns of a metric, if the summary has them."""
-    for base in (metric, metric.removesuffix("_usd")):
-        lo, hi = f"{base}_ci_lower", f"{base}_ci_upper"
-        if lo in columns and hi in columns:
-            return lo, hi
-    return None
 
 
 def _num(x: float) -> str:

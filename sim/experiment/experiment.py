@@ -21,9 +21,8 @@ from typing import Any
 import pandas as pd
 
 from sim.analysis.comparison import Comparison, compare_arms
-from sim.analysis.paired import PairedStats, paired_compare_arms
 from sim.analysis.replications import summarize_replications
-from sim.analysis.sufficient import ArmStats, pool
+from sim.analysis.sufficient import ArmStats, PairedStats, pool
 from sim.config import Scenario, Strategy
 from sim.experiment.arms import ArmSpec, as_arm
 from sim.experiment.executors import run_tasks
@@ -85,13 +84,13 @@ class ExperimentResult:
 
         Paired designs use the pairing lead by lead (Tango's interval for the difference);
         split designs compare independent arms (Newcombe) and check the sample ratio against
-        the allocation weights. Options go to :func:`sim.analysis.compare_arms` or
-        :func:`sim.analysis.paired_compare_arms`.
+        the allocation weights. Options go to :func:`sim.analysis.compare_arms`, whose design
+        is that of the statistics it is given.
         """
         options.setdefault("alpha", self.alpha)
         options.setdefault("adjust", self.adjust)
         if self.design == "paired" and self.pairs:
-            return paired_compare_arms(self.pairs, self.control, **options)
+            return compare_arms(self.pairs, self.control, **options)
         if self.design == "paired":
             # Arms that replay different lead streams (scenario overrides): their sizes differ
             # by design, not by a broken assignment, so there is no sample ratio to check.

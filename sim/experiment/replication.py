@@ -15,8 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.analysis.paired import PairedStats
-from sim.analysis.sufficient import ArmStats, group_arm_stats
+from sim.analysis.sufficient import ArmStats, PairedStats, group_arm_stats
 from sim.analysis.value import patient_values
 from sim.config import Scenario
 from sim.config.scenario import PatientValue
@@ -123,10 +122,7 @@ class ReplicationResult:
         if self.stats is not None:
             out["stats"] = {name: st.to_dict() for name, st in self.stats.items()}
         if self.pairs is not None:
-            out["pairs"] = {
-                name: {"n": ps.n, "sums": list(ps.sums), "cross": [list(r) for r in ps.cross]}
-                for name, ps in self.pairs.items()
-            }
+            out["pairs"] = {name: ps.to_dict() for name, ps in self.pairs.items()}
         for key in ("desk", "source_rows", "seconds"):
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
@@ -146,10 +142,7 @@ class ReplicationResult:
             source_rows=data.get("source_rows"),
             pairs=None
             if pairs is None
-            else {
-                a: PairedStats(d["n"], tuple(d["sums"]), tuple(tuple(r) for r in d["cross"]))
-                for a, d in pairs.items()
-            },
+            else {a: PairedStats.from_dict(d) for a, d in pairs.items()},
             seconds=data.get("seconds"),
         )
 
@@ -308,6 +301,8 @@ def paired_stats(
             base["converted"].to_numpy(),
             g["cost_total_usd"].to_numpy(),
             base["cost_total_usd"].to_numpy(),
+            unsubscribed=(g["unsubscribed"].to_numpy(), base["unsubscribed"].to_numpy()),
+            complained=(g["complained"].to_numpy(), base["complained"].to_numpy()),
         )
     return out
 

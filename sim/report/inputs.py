@@ -12,6 +12,8 @@ from typing import Any
 
 import pandas as pd
 
+from sim.analysis.columns import ci_columns as ci_columns  # re-exported for the figures
+
 
 def as_frame(data: Any, name: str = "data") -> pd.DataFrame:
     """A DataFrame from a DataFrame, a list of records or a dict of columns.
@@ -31,25 +33,6 @@ def require_columns(df: pd.DataFrame, columns: Iterable[str], name: str) -> None
     missing = [c for c in columns if c not in df.columns]
     if missing:
         raise ValueError(f"{name} needs column(s) {', '.join(missing)}; has {list(df.columns)}")
-
-
-def ci_columns(metric: str, columns: Iterable[str]) -> tuple[str, str] | None:
-    """The interval columns of ``metric`` if the table has them.
-
-    Costs drop their ``_usd`` suffix in the interval names (``cost_per_conversion_ci_lower``).
-
-    >>> ci_columns("cost_per_conversion_usd", ["cost_per_conversion_ci_lower",
-    ...     "cost_per_conversion_ci_upper"])
-    ('cost_per_conversion_ci_lower', 'cost_per_conversion_ci_upper')
-    >>> ci_columns("power", ["power"]) is None
-    True
-    """
-    cols = set(columns)
-    for base in (metric, metric.removesuffix("_usd")):
-        lo, hi = f"{base}_ci_lower", f"{base}_ci_upper"
-        if lo in cols and hi in cols:
-            return lo, hi
-    return None
 
 
 def control_arm(summary: pd.DataFrame) -> str | None:

@@ -18,6 +18,7 @@ from sim.report.style import (
     format_value,
     is_number,
     label,
+    metric_kind,
     number,
     p_value,
     pct,
@@ -184,18 +185,29 @@ def rule_text(rule: str, metric: str) -> str:
 
 
 def expectations_table(items: Sequence[Mapping[str, Any]]) -> str:
-    """One row per expectation: held or failed, what was claimed, the measured value."""
+    """One row per expectation: held or failed, what was claimed, the measured value.
+
+    >>> row = {"metric": "conversion_rate", "rule": "above b (paired difference)",
+    ...        "value": 0.027, "ci_lower": 0.022, "ci_upper": 0.032, "held": True}
+    >>> "+2.7 pp" in expectations_table([row]), "+2.2 pp to +3.2 pp" in expectations_table([row])
+    (True, True)
+    """
     header = ["Status", "Expectation", "Arm", "Metric", "Rule", "Value", "95% CI"]
     rows, classes = [], []
     for e in items:
         metric = str(e.get("metric", ""))
+        rule = str(e.get("rule", ""))
+        # An arm compared with another arm: the value is the difference of the two rates,
+        # so it reads in percentage points like every other difference of rates.
+        shown = "abs_lift" if rule.endswith("(paired difference)") and (
+            metric_kind(metric) == "share") else metric  # fmt: skip
         lo, hi = e.get("ci_lower"), e.get("ci_upper")
-        ci = (f"{format_value(metric, lo)} to {format_value(metric, hi)}"
+        ci = (f"{format_value(shown, lo)} to {format_value(shown, hi)}"
               if is_number(lo) and is_number(hi) else DASH)  # fmt: skip
         rows.append([
             "held" if e.get("held") else "FAILED", str(e.get("description", "")),
-            str(e.get("arm", "")), label(metric), rule_text(str(e.get("rule", "")), metric),
-            format_value(metric, e.get("value")), ci,
+            str(e.get("arm", "")), label(metric), rule_text(rule, metric),
+            format_value(shown, e.get("value")), ci,
         ])  # fmt: skip
         classes.append("held" if e.get("held") else "failed")
     return html_table(header, rows, numeric=[False] * 5 + [True, True], row_classes=classes,

@@ -177,7 +177,7 @@ def test_paired_delta_log_difference_is_mover_with_the_pairing_correlation():
 def test_pairing_gives_tighter_intervals_than_a_split_analysis_of_the_same_leads():
     df = crn_leads(5)
     paired = paired_compare(df, control="control").comparisons.iloc[0]
-    split = compare(df, control="control").comparisons.iloc[0]
+    split = compare(df, control="control", design="split").comparisons.iloc[0]
     assert paired["abs_lift"] == pytest.approx(split["abs_lift"])
     width = lambda row, k: row[f"{k}_ci_upper"] - row[f"{k}_ci_lower"]  # noqa: E731
     assert width(paired, "abs_lift") < 0.5 * width(split, "abs_lift")

@@ -10,7 +10,7 @@ from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
 from sim.analysis import RATE_METHODS, rate_interval
-from sim.analysis.proportions import wilson_bounds
+from sim.analysis.proportions import STATSMODELS_RATE_METHODS, wilson_bounds
 
 
 def random_counts(seed: int, k: int = 60):
@@ -25,7 +25,7 @@ def test_agrees_with_statsmodels_on_60_random_counts(method):
     x, n = random_counts(3)
     ours = rate_interval(x, n, method=method)
     for i in range(len(x)):
-        low, upp = proportion_confint(int(x[i]), int(n[i]), method=RATE_METHODS[method])
+        low, upp = proportion_confint(int(x[i]), int(n[i]), method=STATSMODELS_RATE_METHODS[method])
         if method == "jeffreys":  # Brown, Cai and DasGupta's ends, which statsmodels leaves out
             low = 0.0 if x[i] == 0 else low
             upp = 1.0 if x[i] == n[i] else upp

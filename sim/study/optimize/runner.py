@@ -140,26 +140,8 @@ def optimize(
     started = time.perf_counter()
     store = RunStore(results, "optimize", run_id(scenario, base, space, settings))
     store.prepare()
-    study = open_study(store.dir / STUDY_FILE, space.objective.direction, resume)
-    search = SearchSettings(
-        settings.budget, settings.replications, settings.batch, settings.seed, settings.level
-    )
-
-    def stage(name: str) -> Callable[[int, int], None] | None:
-        if progress is None:
-            return None
-        return lambda done, total: progress(name, done, total)
-
-    run_search(study, space, scenario, base, search, runner, stage("search"))
-    hist = history(study, space, settings.level)
-    trials = {t.number: t for t in study.get_trials(deepcopy=False)}
-    # the base on the search's replications, for reference and for the finalist filter
-    seed1 = stream_seed(settings.seed, "search")
-    [base_table] = evaluate_strategies(
-        scenario, [base], list(range(settings.replications)), seed1, runner
-    )
-    base_ev = evaluate(
-        base.name, base_table, space.objective, space.constraints, level=settings.level
+    hist, trials, base_ev = _search_stage(
+        store, scenario, base, space, settings, resume, runner, progress
     )
     finalist_rows = _finalists(hist, settings.finalists, space.objective.direction)
     if finalist_rows.empty and base_ev.status == "infeasible":
@@ -169,17 +151,7 @@ def optimize(
             f"({_closest(hist, space)}); loosen a limit, widen the space or give more "
             "--replications",
         )
-    fixed = fixed_values(space)
-    systems = [
-        space.candidate(fixed | trials[int(n)].params, base, f"trial-{int(n)}")
-        for n in finalist_rows["trial"]
-    ]
-    names = [f"trial-{int(n)}" for n in finalist_rows["trial"]]
-    sources = ["search"] * len(systems)
-    if base_ev.status != "infeasible":
-        systems.append(base)
-        names.append(base.name)
-        sources.append("base")
+    systems, names, sources = _systems(space, base, base_ev, finalist_rows, trials)
     sampler = WorldSampler(
         scenario,
         systems,
@@ -192,31 +164,10 @@ def optimize(
     fresh_reps = list(range(settings.fresh))
     others = [base, *compare]
     other_tables = evaluate_strategies(scenario, others, fresh_reps, fresh_seed, runner)
-    excluded: list[int] = []
-    checked: dict[int, Any] = {}
-    winner_idx, selection = None, None
-    while len(excluded) < len(systems):
-        sampler.rewind()
-        selection = pick(
-            sampler,
-            len(systems),
-            delta=settings.delta,
-            pcs=settings.pcs,
-            n0=settings.n0,
-            max_observations=settings.max_replications * len(systems),
-            exclude=excluded,
-        )
-        i = selection.best
-        if sources[i] == "base":
-            table = other_tables[0]
-        else:
-            [table] = evaluate_strategies(scenario, [systems[i]], fresh_reps, fresh_seed, runner)
-        ev = evaluate(names[i], table, space.objective, space.constraints, level=settings.level)
-        checked[i] = (ev, table)
-        if honoured(ev):
-            winner_idx = i
-            break
-        excluded.append(i)
+    winner_idx, selection, checked, excluded = _select(
+        sampler, systems, names, sources, settings, space, other_tables[0],
+        lambda st: evaluate_strategies(scenario, [st], fresh_reps, fresh_seed, runner)[0],
+    )  # fmt: skip
     fin = finalists_table(systems, names, sources, finalist_rows, sampler, selection, checked,
                            space, settings)  # fmt: skip
     pareto = pareto_front(hist[hist["state"] == "complete"], PARETO, feasible="status")
@@ -238,16 +189,101 @@ def optimize(
     fresh_tables = [table, *other_tables]
     fresh = fresh_table(fresh_names, fresh_tables, space, settings.level)
     comparison = comparison_table(fresh_names, fresh_tables, settings.level)
+    message, summary = _summary(label, names[winner_idx], sources[winner_idx] == 'base', ev,
+                                base, space, settings, selection, excluded, names, hist,
+                                sampler)  # fmt: skip
+    out = Optimisation(winner, message, hist, fin, fresh, comparison, pareto, selection, summary)
+    out.run_dir = store.dir
+    write_run(out, store, scenario, base, space, settings, runner, started)
+    return out
+
+
+def _search_stage(store, scenario, base, space, settings, resume, runner, progress):
+    """Stage 1 (continued from the stored study with ``resume``); the history, the trials by
+    number, and the base evaluated on the search's replications (for the finalist filter)."""
+    study = open_study(store.dir / STUDY_FILE, space.objective.direction, resume)
+    search = SearchSettings(
+        settings.budget, settings.replications, settings.batch, settings.seed, settings.level
+    )
+
+    def stage(name: str) -> Callable[[int, int], None] | None:
+        if progress is None:
+            return None
+        return lambda done, total: progress(name, done, total)
+
+    run_search(study, space, scenario, base, search, runner, stage("search"))
+    hist = history(study, space, settings.level)
+    trials = {t.number: t for t in study.get_trials(deepcopy=False)}
+    # the base on the search's replications, for reference and for the finalist filter
+    seed1 = stream_seed(settings.seed, "search")
+    [base_table] = evaluate_strategies(
+        scenario, [base], list(range(settings.replications)), seed1, runner
+    )
+    base_ev = evaluate(
+        base.name, base_table, space.objective, space.constraints, level=settings.level
+    )
+    return hist, trials, base_ev
+
+
+def _systems(space, base, base_ev, finalist_rows, trials):
+    """The final pick's systems: the search's finalists, then the base when not infeasible."""
+    fixed = fixed_values(space)
+    systems = [
+        space.candidate(fixed | trials[int(n)].params, base, f"trial-{int(n)}")
+        for n in finalist_rows["trial"]
+    ]
+    names = [f"trial-{int(n)}" for n in finalist_rows["trial"]]
+    sources = ["search"] * len(systems)
+    if base_ev.status != "infeasible":
+        systems.append(base)
+        names.append(base.name)
+        sources.append("base")
+    return systems, names, sources
+
+
+def _select(sampler, systems, names, sources, settings, space, base_fresh, fresh_of):
+    """KN, then the fresh-seed check of its pick; a pick that breaks a limit is set aside and
+    KN picks again among the rest. Returns (winner index or None, selection, checked, set aside)."""
+    excluded: list[int] = []
+    checked: dict[int, Any] = {}
+    winner_idx, selection = None, None
+    while len(excluded) < len(systems):
+        sampler.rewind()
+        selection = pick(
+            sampler,
+            len(systems),
+            delta=settings.delta,
+            pcs=settings.pcs,
+            n0=settings.n0,
+            max_observations=settings.max_replications * len(systems),
+            exclude=excluded,
+        )
+        i = selection.best
+        table = base_fresh if sources[i] == "base" else fresh_of(systems[i])
+        ev = evaluate(names[i], table, space.objective, space.constraints, level=settings.level)
+        checked[i] = (ev, table)
+        if honoured(ev):
+            winner_idx = i
+            break
+        excluded.append(i)
+    return winner_idx, selection, checked, excluded
+
+
+def _summary(
+    label, source, from_base, ev, base, space, settings, selection, excluded, names, hist, sampler
+):
+    """The one-line message and summary.json's fields."""
+    winner_name = source
     message = (
-        f"{label} ({names[winner_idx]}): {space.objective.metric} "
+        f"{label} ({winner_name}): {space.objective.metric} "
         f"{ev.value.mean:,.4g} (95% CI {ev.value.ci_lower:,.4g} to {ev.value.ci_upper:,.4g}) on "
         f"{settings.fresh} fresh replications; constraints {ev.status}"
     )
-    if sources[winner_idx] == "base":
+    if from_base:
         message = f"the base strategy {base.name} is best within delta; " + message
     summary = {
         "winner": label,
-        "winner_source": names[winner_idx],
+        "winner_source": winner_name,
         "objective": space.objective.metric,
         "direction": space.objective.direction,
         "objective_mean": ev.value.mean,
@@ -264,10 +300,7 @@ def optimize(
         "selection_replications": int(sampler.worlds),
         "message": message,
     }
-    out = Optimisation(winner, message, hist, fin, fresh, comparison, pareto, selection, summary)
-    out.run_dir = store.dir
-    write_run(out, store, scenario, base, space, settings, runner, started)
-    return out
+    return message, summary
 
 
 def _finalists(hist: pd.DataFrame, m: int, direction: str) -> pd.DataFrame:
