@@ -46,11 +46,8 @@ ALLOWED: dict[str, frozenset[str]] = {
 EXEMPT: frozenset[tuple[str, str]] = frozenset(
     {
         ("function", "sim/analysis/sequential.py:monitor"),
-        ("function", "sim/cli/compare.py:add_parser"),
-        ("function", "sim/cli/compare.py:run"),
         ("module", "sim/analysis/power.py"),
         ("module", "sim/analysis/sequential.py"),
-        ("module", "sim/cli/compare.py"),
         ("module", "sim/experiment/looks.py"),
         ("module", "sim/study/calibrate/direct.py"),
     }
