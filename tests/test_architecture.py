@@ -46,7 +46,6 @@ ALLOWED: dict[str, frozenset[str]] = {
 EXEMPT: frozenset[tuple[str, str]] = frozenset(
     {
         ("function", "sim/analysis/sequential.py:monitor"),
-        ("module", "sim/analysis/power.py"),
         ("module", "sim/analysis/sequential.py"),
         ("module", "sim/experiment/looks.py"),
         ("module", "sim/study/calibrate/direct.py"),

@@ -48,11 +48,9 @@ from sim.analysis.interval import Interval, Test
 from sim.analysis.markdown import markdown_table
 from sim.analysis.multiple import ADJUST_METHODS, adjust_p_values
 from sim.analysis.paired import PAIRED_DIFF_METHODS, paired_diff_interval, paired_ratio_interval
+from sim.analysis.planning import Plan, plan_test, power_for_months
 from sim.analysis.power import (
-    Plan,
     minimum_detectable_effect,
-    plan_test,
-    power_for_months,
     power_two_proportions,
     sample_size_two_proportions,
 )

@@ -11,7 +11,7 @@ import argparse
 import json
 import math
 
-from sim.analysis.power import Plan, plan_test, power_for_months
+from sim.analysis.planning import Plan, plan_test, power_for_months
 from sim.errors import InputError
 
 # Library argument names -> the option a user typed.

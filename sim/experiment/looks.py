@@ -451,7 +451,7 @@ def plan_live_test(
         >>> p.max_leads > p.fixed_leads, len(p.look_cutoffs) >= 2, p.msprt_alpha > 0.05
         (True, True, True)
     """
-    from sim.analysis.power import plan_test
+    from sim.analysis.planning import plan_test
     from sim.analysis.sequential import calibrated_msprt_alpha, msprt_tau
 
     share_c = _check_share("conversion_by_horizon", conversion_by_horizon)

@@ -14,12 +14,10 @@ from statsmodels.stats.proportion import (
     samplesize_proportions_2indep_onetail,
 )
 
+from sim.analysis.planning import Plan, plan_test, power_for_months
 from sim.analysis.power import (
-    Plan,
     continuity_corrected_n,
     minimum_detectable_effect,
-    plan_test,
-    power_for_months,
     power_two_proportions,
     sample_size_two_proportions,
 )

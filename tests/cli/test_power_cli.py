@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from sim.analysis.power import plan_test, power_for_months
+from sim.analysis.planning import plan_test, power_for_months
 from sim.cli import main
 
 
