@@ -19,8 +19,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def rate(workers: int, replications: int) -> float:
     scenario = sim.load_scenario(ROOT / "configs/scenarios/medical_practice.toml")
-    arms = {n: sim.load_strategy(ROOT / f"configs/strategies/{n}.toml")
-            for n in ("no_nurture", "stage_nurture")}
+    arms = {
+        n: sim.load_strategy(ROOT / f"configs/strategies/{n}.toml")
+        for n in ("no_nurture", "stage_nurture")
+    }
     exp = sim.Experiment(scenario, arms, control="no_nurture", replications=replications, seed=1)
     start = time.perf_counter()
     exp.run(workers=workers)
@@ -32,10 +34,12 @@ def main() -> None:
     rate(2, 2)  # warm the imports and the pool's start-up path once
     one = rate(1, reps)
     two = rate(2, reps)
-    body = (f"Default scenario, paired design (no_nurture vs stage_nurture, 12 months), "
-            f"{reps} replications.\n\n| workers | replications/s |\n|---:|---:|\n"
-            f"| 1 | {one:.2f} |\n| 2 | {two:.2f} |\n\nSpeed-up with 2 workers: "
-            f"**{two / one:.2f}x** (target >= 1.8x).")
+    body = (
+        f"Default scenario, paired design (no_nurture vs stage_nurture, 12 months), "
+        f"{reps} replications.\n\n| workers | replications/s |\n|---:|---:|\n"
+        f"| 1 | {one:.2f} |\n| 2 | {two:.2f} |\n\nSpeed-up with 2 workers: "
+        f"**{two / one:.2f}x** (target >= 1.8x)."
+    )
     print(body)
     record("parallel", body)
 

@@ -22,12 +22,20 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def lift_variances(replications: int, seed: int = 17) -> dict[str, float]:
     scenario = sim.load_scenario(ROOT / "configs/scenarios/medical_practice.toml")
-    arms = {n: sim.load_strategy(ROOT / f"configs/strategies/{n}.toml")
-            for n in ("no_nurture", "stage_nurture")}
+    arms = {
+        n: sim.load_strategy(ROOT / f"configs/strategies/{n}.toml")
+        for n in ("no_nurture", "stage_nurture")
+    }
     out = {}
     for design in ("paired", "split"):
-        res = sim.Experiment(scenario, arms, control="no_nurture", design=design,
-                             replications=replications, seed=seed).run()
+        res = sim.Experiment(
+            scenario,
+            arms,
+            control="no_nurture",
+            design=design,
+            replications=replications,
+            seed=seed,
+        ).run()
         reps = res.per_replication
         lift = reps[reps.arm == "stage_nurture"].abs_lift.to_numpy()
         out[design] = float(np.var(lift, ddof=1))
@@ -35,8 +43,10 @@ def lift_variances(replications: int, seed: int = 17) -> dict[str, float]:
     out["ratio"] = out["split"] / out["paired"]
     # 95% interval of the variance ratio (F distribution, normal-theory).
     df = replications - 1
-    out["ratio_ci"] = (out["ratio"] / stats.f.ppf(0.975, df, df),
-                       out["ratio"] / stats.f.ppf(0.025, df, df))
+    out["ratio_ci"] = (
+        out["ratio"] / stats.f.ppf(0.975, df, df),
+        out["ratio"] / stats.f.ppf(0.025, df, df),
+    )
     return out
 
 
@@ -46,5 +56,7 @@ if __name__ == "__main__":
     print(f"replications: {r}")
     print(f"paired: mean lift {v['paired_mean']:.4f}, variance {v['paired']:.3e}")
     print(f"split:  mean lift {v['split_mean']:.4f}, variance {v['split']:.3e}")
-    print(f"split / paired variance: {v['ratio']:.1f} "
-          f"(95% CI {v['ratio_ci'][0]:.1f} to {v['ratio_ci'][1]:.1f})")
+    print(
+        f"split / paired variance: {v['ratio']:.1f} "
+        f"(95% CI {v['ratio_ci'][0]:.1f} to {v['ratio_ci'][1]:.1f})"
+    )

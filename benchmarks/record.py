@@ -36,8 +36,10 @@ def record(section: str, body: str, results: Path = RESULTS) -> None:
     """Replace (or add) ``## section`` in ``results`` (RESULTS.md) with ``body``."""
     command = "python " + " ".join([os.path.relpath(sys.argv[0]), *sys.argv[1:]])
     today = dt.date.today().isoformat()
-    block = (f"## {section}\n\n- machine: {machine()}\n- command: `{command}`\n"
-             f"- date: {today}\n\n{body.strip()}\n\n")
+    block = (
+        f"## {section}\n\n- machine: {machine()}\n- command: `{command}`\n"
+        f"- date: {today}\n\n{body.strip()}\n\n"
+    )
     text = results.read_text() if results.exists() else HEADER
     pattern = re.compile(rf"^## {re.escape(section)}\n.*?(?=^## |\Z)", re.S | re.M)
     text = pattern.sub(block, text) if pattern.search(text) else text.rstrip("\n") + "\n\n" + block
