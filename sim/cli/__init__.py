@@ -140,12 +140,9 @@ class _Version(argparse.Action):
 
 
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    from sim.files import package_version
 
-    try:
-        return f"nurture-lab {version('nurture-lab')}"
-    except PackageNotFoundError:  # pragma: no cover - running from a source tree
-        return "nurture-lab (source tree)"
+    return f"nurture-lab {package_version() or '(source tree)'}"
 
 
 class Terminated(KeyboardInterrupt):

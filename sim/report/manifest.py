@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from html import escape
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
+from sim.files import package_version
 from sim.report.style import DASH, is_number, number
 from sim.report.tables import html_table
 
@@ -118,12 +118,6 @@ def manifest_block(run: Any) -> str:
     if m.get("strategies"):
         parts.append("<details><summary>Resolved strategies</summary>"
                      f"{pretty_json(m['strategies'])}</details>")  # fmt: skip
-    parts.append(f'<p class="generator">Report by nurture-lab {escape(_version())}.</p>')
+    made_by = package_version() or "(source tree)"
+    parts.append(f'<p class="generator">Report by nurture-lab {escape(made_by)}.</p>')
     return "".join(parts)
-
-
-def _version() -> str:
-    try:
-        return version("nurture-lab")
-    except PackageNotFoundError:  # pragma: no cover - source tree without install
-        return "(source tree)"
